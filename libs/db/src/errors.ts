@@ -1,0 +1,40 @@
+import { serviceUnavailable } from '@scale-lab/service';
+
+// mysql2 error codes that mean "the database cannot be reached right now", as opposed to a bad query.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_QUERY_INTERRUPTED',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'POOL_CLOSED',
+  'POOL_QUEUE_TIMEOUT',
+]);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, fatal, message } = error as { code?: string; fatal?: boolean; message?: string };
+  if (code && UNAVAILABLE_CODES.has(code)) return true;
+  if (message?.startsWith('Queue limit reached') || message === 'Pool is closed.') return true;
+  return fatal === true;
+}
+
+/** Runs a database call; an unreachable database becomes a 503 JSON answer instead of a 500 or a hang. */
+export async function withDatabase<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) {
+      throw Object.assign(serviceUnavailable('database unavailable, try again shortly'), { cause: error });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,8 @@
+export { assertSupportedNode, MINIMUM_NODE_MAJOR } from './node-version.js';
+export { ConfigError, loadConfig } from './config.js';
+export { resolveInstanceId } from './instance.js';
+export { healthPlugin, type ReadinessCheck, type HealthOptions } from './health.js';
+export { metricsPlugin, type MetricsOptions } from './metrics.js';
+export { servicePlugin, type ServicePluginOptions } from './service-plugin.js';
+export { listenWithGracefulShutdown, serverOptions, type ListenOptions, type ServerTuning } from './server.js';
+export { HttpError, notFound, conflict, serviceUnavailable } from './errors.js';

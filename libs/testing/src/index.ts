@@ -1,0 +1,2 @@
+export { startTestServices, MARIADB_IMAGE, REDIS_IMAGE, type TestServices } from './services.js';
+export { createTestDatabase, dropTestDatabase } from './database.js';
