@@ -10,6 +10,7 @@ TOOLS_DIR="${SCALE_LAB_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/scale-lab}"
 DEBIAN_PACKAGES=(mariadb-server redis-server nginx)
 
 say() { printf '\033[1m[scale-lab]\033[0m %s\n' "$*" >&2; }
+export -f say
 
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 

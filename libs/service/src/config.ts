@@ -11,7 +11,8 @@ export class ConfigError extends Error {
  */
 export function loadConfig<S extends TObject>(schema: S, env: NodeJS.ProcessEnv = process.env): Static<S> {
   try {
-    return envSchema<Static<S>>({ schema, data: { ...env }, dotenv: false });
+    // env: false — read only the given environment, so tests and callers control exactly what is seen.
+    return envSchema<Static<S>>({ schema, data: { ...env }, env: false, dotenv: false });
   } catch (error) {
     throw new ConfigError(`invalid configuration: ${describeEnvError(error)}`);
   }
