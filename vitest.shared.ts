@@ -11,9 +11,12 @@ export interface ProjectTestOptions {
 
 /** Vitest settings shared by every project: workspace packages resolve to their TypeScript sources. */
 export function projectTestConfig(name: string, options: ProjectTestOptions = {}) {
+  const resolve = { conditions: [SOURCE_CONDITION, 'import', 'node', 'default'] };
   return defineProject({
-    resolve: { conditions: [SOURCE_CONDITION, 'import', 'node', 'default'] },
-    ssr: { resolve: { conditions: [SOURCE_CONDITION, 'import', 'node', 'default'] } },
+    resolve,
+    ssr: { resolve },
+    // globalSetup files run in vitest's own environment, which has its own resolve settings.
+    environments: { __vitest__: { resolve } },
     test: {
       name,
       include: ['test/**/*.test.ts', 'src/**/*.test.ts'],

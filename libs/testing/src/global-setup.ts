@@ -1,12 +1,7 @@
 import type { TestProject } from 'vitest/node';
+import './provided-context.js';
 import { startTestServices } from './services.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    mysqlUrl: string;
-    redisUrl: string;
-  }
-}
 
 /** Vitest globalSetup: one MariaDB and one Redis per test run, handed to tests with inject(). */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

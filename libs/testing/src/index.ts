@@ -1,2 +1,3 @@
+import './provided-context.js';
 export { startTestServices, MARIADB_IMAGE, REDIS_IMAGE, type TestServices } from './services.js';
 export { createTestDatabase, dropTestDatabase } from './database.js';
