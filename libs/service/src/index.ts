@@ -6,3 +6,4 @@ export { metricsPlugin, type MetricsOptions } from './metrics.js';
 export { servicePlugin, type ServicePluginOptions } from './service-plugin.js';
 export { listenWithGracefulShutdown, serverOptions, type ListenOptions, type ServerTuning } from './server.js';
 export { HttpError, notFound, conflict, serviceUnavailable } from './errors.js';
+export { openApiPlugin, type OpenApiOptions } from './openapi.js';

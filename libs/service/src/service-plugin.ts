@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { healthPlugin } from './health.js';
 import { metricsPlugin } from './metrics.js';
@@ -22,6 +22,29 @@ export const servicePlugin = fp<ServicePluginOptions>(
     // onRequest rather than onSend so that 404s, validation errors and 503s carry it too.
     app.addHook('onRequest', async (_request, reply) => {
       reply.header('X-Instance', options.instanceId);
+    });
+    // While closing, answers carry Connection: close, so keep-alive clients let go of their sockets and
+    // the server can finish closing as soon as in-flight requests are done.
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onSend', async (_request, reply) => {
+      if (closing) reply.header('connection', 'close');
+    });
+    // A 503 is an expected state (database away, shutting down), not a bug: warn without a stack trace.
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      const statusCode = error.statusCode ?? 500;
+      if (statusCode === 503) {
+        request.log.warn({ err: error.message, cause: (error.cause as Error | undefined)?.message }, 'service unavailable');
+        return reply.code(503).header('retry-after', '1').send({
+          statusCode,
+          code: error.code,
+          error: 'Service Unavailable',
+          message: error.message,
+        });
+      }
+      return reply.send(error);
     });
     await app.register(healthPlugin);
     await app.register(metricsPlugin, {

@@ -1,0 +1,105 @@
+import { createHash, pbkdf2Sync } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { Gauge } from 'prom-client';
+
+export interface HeavyOptions {
+  mode: 'sleep' | 'cpu';
+  durationMs: number;
+  concurrency: number;
+  cpuIterations: number;
+}
+
+export interface HeavyResult {
+  name: string;
+  result: string;
+  mode: 'sleep' | 'cpu';
+  /** Time spent computing, not waiting in the queue. */
+  computeMs: number;
+  queuedMs: number;
+}
+
+/**
+ * The deliberately slow work of the lab, behind a FIFO gate: with concurrency 1 one replica serves one
+ * heavy computation at a time (the lab's single-threaded Flask), so only more replicas raise throughput.
+ */
+export class HeavyGate {
+  private readonly limit: LimitFunction;
+
+  constructor(private readonly options: HeavyOptions) {
+    this.limit = pLimit(options.concurrency);
+  }
+
+  get active(): number {
+    return this.limit.activeCount;
+  }
+
+  get waiting(): number {
+    return this.limit.pendingCount;
+  }
+
+  /** Runs `work` when a slot is free, in arrival order. */
+  run<T>(work: () => Promise<T>): Promise<T> {
+    return this.limit(work);
+  }
+
+  /** Waits for a slot, then computes. */
+  compute(name: string): Promise<HeavyResult> {
+    const enqueued = performance.now();
+    return this.run(() => this.computeNow(name, enqueued));
+  }
+
+  /** Computes at once; only for callers that already hold a slot through run(). */
+  async computeNow(name: string, enqueued = performance.now()): Promise<HeavyResult> {
+    const started = performance.now();
+    const result = await this.work(name);
+    return {
+      name,
+      result,
+      mode: this.options.mode,
+      computeMs: Math.round(performance.now() - started),
+      queuedMs: Math.round(started - enqueued),
+    };
+  }
+
+  private async work(name: string): Promise<string> {
+    if (this.options.mode === 'cpu') {
+      // Blocks the event loop on purpose: this is what CPU-bound work does to a Node process.
+      return pbkdf2Sync(name, 'scale-lab', this.options.cpuIterations, 16, 'sha256').toString('hex');
+    }
+    await sleep(this.options.durationMs);
+    return createHash('sha256').update(name).digest('hex').slice(0, 32);
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    heavyGate: HeavyGate;
+  }
+}
+
+export const heavyPlugin = fp<HeavyOptions>(
+  async (app: FastifyInstance, options) => {
+    const gate = new HeavyGate(options);
+    app.decorate('heavyGate', gate);
+    new Gauge({
+      name: 'heavy_queue_depth',
+      help: 'Heavy computations waiting for a free slot on this replica',
+      registers: [app.metrics],
+      collect() {
+        this.set(gate.waiting);
+      },
+    });
+    new Gauge({
+      name: 'heavy_active',
+      help: 'Heavy computations running on this replica',
+      registers: [app.metrics],
+      collect() {
+        this.set(gate.active);
+      },
+    });
+  },
+  { name: 'woody-heavy', dependencies: ['scale-lab-metrics'] },
+);

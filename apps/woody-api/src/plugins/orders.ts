@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { withDatabase } from '@scale-lab/db';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { HeavyGate } from './heavy.js';
+import type { ProductRepository } from './products.js';
+
+export type OrderStatus = 'pending' | 'validated' | 'rejected';
+
+export interface Order {
+  id: number;
+  product: string;
+  status: OrderStatus;
+  reason: string | null;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface OrderRow extends RowDataPacket {
+  id: number;
+  product: string;
+  status: OrderStatus;
+  reason: string | null;
+  attempts: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toOrder = (row: OrderRow): Order => ({
+  id: Number(row.id),
+  product: row.product,
+  status: row.status,
+  reason: row.reason,
+  attempts: row.attempts,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+export interface OrderServiceOptions {
+  instanceId: string;
+  leaseMs: number;
+  recoveryIntervalMs: number;
+}
+
+/**
+ * Orders are written `pending` with a lease before anything else, then validated with the heavy work.
+ * A replica that dies leaves its orders pending; once their lease expires any replica claims and
+ * finishes them, so an order accepted with 202 is never lost.
+ */
+export class OrderService {
+  private readonly inFlight = new Set<Promise<void>>();
+  private recoveryTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+
+  constructor(
+    private readonly db: Pool,
+    private readonly heavyGate: HeavyGate,
+    private readonly products: ProductRepository,
+    private readonly options: OrderServiceOptions,
+    private readonly log: FastifyInstance['log'],
+  ) {}
+
+  private newClaim(): string {
+    return `${this.options.instanceId}:${randomUUID()}`;
+  }
+
+  async place(product: string): Promise<Order> {
+    const claim = this.newClaim();
+    const order = await withDatabase(async () => {
+      const [result] = await this.db.execute<ResultSetHeader>(
+        `INSERT INTO product_order (product, status, claimed_by, lease_until)
+         VALUES (?, 'pending', ?, NOW(3) + INTERVAL ? MICROSECOND)`,
+        [product, claim, this.options.leaseMs * 1000],
+      );
+      return (await this.find(result.insertId))!;
+    });
+    this.track(this.validate(order.id, claim));
+    return order;
+  }
+
+  find(id: number): Promise<Order | null> {
+    return withDatabase(async () => {
+      const [rows] = await this.db.execute<OrderRow[]>(
+        'SELECT id, product, status, reason, attempts, created_at, updated_at FROM product_order WHERE id = ?',
+        [id],
+      );
+      return rows[0] ? toOrder(rows[0]) : null;
+    });
+  }
+
+  /** Claims pending orders whose lease has expired (their replica died) and validates them. */
+  async recoverAbandoned(limit = 20): Promise<number> {
+    const claim = this.newClaim();
+    const [result] = await this.db.execute<ResultSetHeader>(
+      `UPDATE product_order SET claimed_by = ?, lease_until = NOW(3) + INTERVAL ? MICROSECOND, attempts = attempts + 1
+       WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < NOW(3))
+       ORDER BY id LIMIT ${Number(limit)}`,
+      [claim, this.options.leaseMs * 1000],
+    );
+    if (result.affectedRows === 0) return 0;
+    const [rows] = await this.db.execute<RowDataPacket[]>(
+      "SELECT id FROM product_order WHERE claimed_by = ? AND status = 'pending'",
+      [claim],
+    );
+    this.log.info({ orders: rows.map((row) => row.id) }, 'recovered pending orders left by another replica');
+    for (const row of rows) this.track(this.validate(Number(row.id), claim));
+    return rows.length;
+  }
+
+  startRecovery(): void {
+    const sweep = () =>
+      this.recoverAbandoned().catch((error: Error) => this.log.warn({ err: error.message }, 'order recovery failed'));
+    void sweep();
+    this.recoveryTimer = setInterval(sweep, this.options.recoveryIntervalMs);
+    this.recoveryTimer.unref();
+  }
+
+  /** Stops claiming, lets running validations finish, hands queued ones back to the other replicas. */
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.recoveryTimer);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async validate(id: number, claim: string): Promise<void> {
+    try {
+      await this.heavyGate.run(async () => {
+        if (this.closing) {
+          await this.release(id, claim);
+          return;
+        }
+        // The lease restarts when the work does, so time spent queued does not let others steal it.
+        await this.db.execute(
+          'UPDATE product_order SET lease_until = NOW(3) + INTERVAL ? MICROSECOND WHERE id = ? AND claimed_by = ?',
+          [this.options.leaseMs * 1000, id, claim],
+        );
+        const order = await this.find(id);
+        if (!order || order.status !== 'pending') return;
+        await this.heavyGate.computeNow(order.product);
+        const known = await this.products.exists(order.product);
+        await this.db.execute(
+          `UPDATE product_order SET status = ?, reason = ?, claimed_by = NULL, lease_until = NULL
+           WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
+          [known ? 'validated' : 'rejected', known ? null : 'unknown product', id, claim],
+        );
+      });
+    } catch (error) {
+      // The order stays pending; its lease expires and a replica (maybe this one) retries it.
+      this.log.warn({ order: id, err: (error as Error).message }, 'order validation failed, will be retried');
+    }
+  }
+
+  private async release(id: number, claim: string): Promise<void> {
+    await this.db.execute(
+      "UPDATE product_order SET lease_until = NOW(3) WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+      [id, claim],
+    );
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    orderService: OrderService;
+  }
+}
+
+export const ordersPlugin = fp<OrderServiceOptions>(
+  async (app: FastifyInstance, options) => {
+    const service = new OrderService(app.db, app.heavyGate, app.productRepository, options, app.log);
+    app.decorate('orderService', service);
+    app.addHook('onReady', async () => {
+      // Recovery starts once the schema exists; until then there is nothing to recover.
+      void app.databaseReady.then(() => service.startRecovery()).catch(() => undefined);
+    });
+    app.addHook('preClose', async () => service.close());
+  },
+  { name: 'woody-orders', dependencies: ['woody-heavy', 'woody-products'] },
+);

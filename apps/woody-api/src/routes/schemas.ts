@@ -1,0 +1,29 @@
+import { Type } from 'typebox';
+
+/** 1–100 printable characters: no control, format or unassigned code points. */
+export const PrintableName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\p{C}]+$' });
+
+export const ProductSchema = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const OrderSchema = Type.Object({
+  id: Type.Integer(),
+  product: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('validated'), Type.Literal('rejected')]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  attempts: Type.Integer(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+export const ErrorSchema = Type.Object({
+  statusCode: Type.Integer(),
+  error: Type.String(),
+  message: Type.String(),
+  code: Type.Optional(Type.String()),
+});
+
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
