@@ -17,7 +17,10 @@ export const woodyConfigSchema = Type.Object({
   HEAVY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 10_000, default: 1 }),
   HEAVY_CPU_ITERATIONS: Type.Integer({ minimum: 1, maximum: 100_000_000, default: 100_000 }),
   ORDER_LEASE_MS: milliseconds(120_000, 'how long a claimed pending order is left to its replica'),
-  ORDER_RECOVERY_INTERVAL_MS: milliseconds(5000, 'how often pending orders of crashed replicas are looked for'),
+  ORDER_RECOVERY_INTERVAL_MS: milliseconds(
+    5000,
+    'how often pending orders of crashed replicas are looked for',
+  ),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   CACHE_ENABLED: Type.Boolean({ default: true }),
   LOG_LEVEL: Type.Union(

@@ -7,7 +7,10 @@ describe('heavy endpoint', () => {
     const started = performance.now();
     const finished: string[] = [];
     const requests = ['first', 'second', 'third'].map(async (name) => {
-      const response = await app.inject({ url: `/api/misc/heavy?name=${name}`, headers: { accept: 'application/json' } });
+      const response = await app.inject({
+        url: `/api/misc/heavy?name=${name}`,
+        headers: { accept: 'application/json' },
+      });
       finished.push(name);
       return { name, elapsed: performance.now() - started, body: response.json() };
     });
@@ -42,10 +45,20 @@ describe('heavy endpoint', () => {
   it('does real CPU work in cpu mode, blocking the event loop', async () => {
     const app = await buildTestApp({ HEAVY_MODE: 'cpu', HEAVY_CPU_ITERATIONS: '400000' });
     const before = performance.eventLoopUtilization();
-    const response = await app.inject({ url: '/api/misc/heavy?name=cpu', headers: { accept: 'application/json' } });
-    expect(response.json()).toMatchObject({ name: 'cpu', mode: 'cpu', result: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    const response = await app.inject({
+      url: '/api/misc/heavy?name=cpu',
+      headers: { accept: 'application/json' },
+    });
+    expect(response.json()).toMatchObject({
+      name: 'cpu',
+      mode: 'cpu',
+      result: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
     const busy = performance.eventLoopUtilization(before).utilization;
-    const again = await app.inject({ url: '/api/misc/heavy?name=cpu', headers: { accept: 'application/json' } });
+    const again = await app.inject({
+      url: '/api/misc/heavy?name=cpu',
+      headers: { accept: 'application/json' },
+    });
     expect(again.json().result).toBe(response.json().result);
     // pbkdf2Sync ran on the main thread: the event loop was busy, not waiting, for the whole request.
     expect(response.json().computeMs).toBeGreaterThanOrEqual(20);

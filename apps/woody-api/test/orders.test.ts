@@ -1,7 +1,7 @@
 import { freePort } from '@scale-lab/local-services';
-import { createTestDatabase } from '@scale-lab/testing';
 import { describe, expect, inject, it } from 'vitest';
-import { buildTestApp, spawnWoody, waitForReady } from './helper.js';
+import { createTestDatabase, waitForReady } from '@scale-lab/testing';
+import { buildTestApp, spawnWoody } from './helper.js';
 
 const json = { accept: 'application/json' };
 
@@ -14,13 +14,17 @@ describe('orders', () => {
     expect(order).toMatchObject({ product: 'Yoyo', status: 'pending', id: expect.any(Number) });
     expect(placed.headers.location).toBe(`/api/orders/${order.id}`);
     await expect
-      .poll(async () => (await app.inject({ url: `/api/orders/${order.id}` })).json().status, { timeout: 5000 })
+      .poll(async () => (await app.inject({ url: `/api/orders/${order.id}` })).json().status, {
+        timeout: 5000,
+      })
       .toBe('validated');
   });
 
   it('rejects an order for a product that does not exist', async () => {
     const app = await buildTestApp({ HEAVY_MS: '10' });
-    const order = (await app.inject({ method: 'POST', url: '/api/orders', payload: { product: 'Licorne' } })).json();
+    const order = (
+      await app.inject({ method: 'POST', url: '/api/orders', payload: { product: 'Licorne' } })
+    ).json();
     await expect
       .poll(async () => (await app.inject({ url: `/api/orders/${order.id}` })).json(), { timeout: 5000 })
       .toMatchObject({ status: 'rejected', reason: 'unknown product' });
@@ -33,11 +37,13 @@ describe('orders', () => {
     expect(placed.body).toMatch(/^Order \d+ \(Joli train\): pending, id \d+$/);
     const id = /id (\d+)$/.exec(placed.body)![1];
     for (const url of [`/api/orders?order_id=${id}`, `/api/orders/?order_id=${id}`]) {
-      await expect.poll(async () => (await app.inject({ url })).body, { timeout: 5000 }).toBe(
-        `Order ${id} (Joli train): validated`,
-      );
+      await expect
+        .poll(async () => (await app.inject({ url })).body, { timeout: 5000 })
+        .toBe(`Order ${id} (Joli train): validated`);
     }
-    expect((await app.inject({ url: `/api/orders/?order_id=${id}`, headers: json })).json().status).toBe('validated');
+    expect((await app.inject({ url: `/api/orders/?order_id=${id}`, headers: json })).json().status).toBe(
+      'validated',
+    );
   });
 
   it('answers 404 JSON for an unknown order and 400 for bad input', async () => {
@@ -47,16 +53,28 @@ describe('orders', () => {
     expect(missing.json().message).toBe('order 424242 does not exist');
     expect((await app.inject({ url: '/api/orders?order_id=424242' })).statusCode).toBe(404);
     expect((await app.inject({ url: '/api/orders?order_id=abc' })).statusCode).toBe(400);
-    expect((await app.inject({ method: 'POST', url: '/api/orders', payload: { product: '' } })).statusCode).toBe(400);
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/orders', payload: { product: '' } })).statusCode,
+    ).toBe(400);
     expect((await app.inject({ url: '/api/orders/do' })).statusCode).toBe(400);
   });
 
   it('never loses an accepted order: a replica killed mid-validation leaves it to another', async () => {
     const database = await createTestDatabase(inject('mysqlUrl'), 'woody_orders_crash');
-    const common = { MYSQL_URL: database, ORDER_LEASE_MS: '1500', ORDER_RECOVERY_INTERVAL_MS: '300', HOST: '127.0.0.1' };
+    const common = {
+      MYSQL_URL: database,
+      ORDER_LEASE_MS: '1500',
+      ORDER_RECOVERY_INTERVAL_MS: '300',
+      HOST: '127.0.0.1',
+    };
     // The first replica would need a minute to validate; it is killed long before.
     const firstPort = await freePort();
-    const first = spawnWoody({ ...common, PORT: String(firstPort), INSTANCE_ID: 'doomed', HEAVY_MS: '60000' });
+    const first = spawnWoody({
+      ...common,
+      PORT: String(firstPort),
+      INSTANCE_ID: 'doomed',
+      HEAVY_MS: '60000',
+    });
     try {
       await waitForReady(`http://127.0.0.1:${firstPort}`);
       const placed = await fetch(`http://127.0.0.1:${firstPort}/api/orders`, {
@@ -70,13 +88,22 @@ describe('orders', () => {
       await first.exited;
 
       const secondPort = await freePort();
-      const second = spawnWoody({ ...common, PORT: String(secondPort), INSTANCE_ID: 'rescuer', HEAVY_MS: '50' });
+      const second = spawnWoody({
+        ...common,
+        PORT: String(secondPort),
+        INSTANCE_ID: 'rescuer',
+        HEAVY_MS: '50',
+      });
       try {
         await waitForReady(`http://127.0.0.1:${secondPort}`);
         await expect
-          .poll(async () => (await (await fetch(`http://127.0.0.1:${secondPort}/api/orders/${id}`)).json()) as object, {
-            timeout: 15_000,
-          })
+          .poll(
+            async () =>
+              (await (await fetch(`http://127.0.0.1:${secondPort}/api/orders/${id}`)).json()) as object,
+            {
+              timeout: 15_000,
+            },
+          )
           .toMatchObject({ status: 'validated', attempts: 2 });
         expect(second.output()).toContain('recovered pending orders left by another replica');
       } finally {

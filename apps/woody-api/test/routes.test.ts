@@ -47,7 +47,10 @@ describe('woody-api routes', async () => {
 
   it('accepts 100 printable characters, accents included', async () => {
     const name = 'é'.repeat(100);
-    const response = await app.inject({ url: `/api/misc/heavy?name=${encodeURIComponent(name)}`, headers: json });
+    const response = await app.inject({
+      url: `/api/misc/heavy?name=${encodeURIComponent(name)}`,
+      headers: json,
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json().name).toBe(name);
   });
@@ -78,7 +81,13 @@ describe('woody-api routes', async () => {
 
   it('rejects bad product input with 400 JSON and stores nothing', async () => {
     const before = (await app.inject({ url: '/api/products' })).json().total;
-    for (const payload of [{}, { name: '' }, { name: 'x'.repeat(101) }, { name: null }, { name: 'tab\there' }]) {
+    for (const payload of [
+      {},
+      { name: '' },
+      { name: 'x'.repeat(101) },
+      { name: null },
+      { name: 'tab\there' },
+    ]) {
       const response = await app.inject({ method: 'POST', url: '/api/products', payload });
       expect(response.statusCode, JSON.stringify(payload)).toBe(400);
       expect(response.json().statusCode).toBe(400);
@@ -94,7 +103,8 @@ describe('woody-api routes', async () => {
   });
 
   it('pages the product list', async () => {
-    for (const name of ['P1', 'P2', 'P3']) await app.inject({ method: 'POST', url: '/api/products', payload: { name } });
+    for (const name of ['P1', 'P2', 'P3'])
+      await app.inject({ method: 'POST', url: '/api/products', payload: { name } });
     const page1 = (await app.inject({ url: '/api/products?page=1&pageSize=2' })).json();
     const page2 = (await app.inject({ url: '/api/products?page=2&pageSize=2' })).json();
     expect(page1.items).toHaveLength(2);
@@ -123,7 +133,9 @@ describe('woody-api routes', async () => {
   });
 
   it('answers products/last with the count and the last product, slowly, from inside the database', async () => {
-    const added = (await app.inject({ method: 'POST', url: '/api/products', payload: { name: 'Dernier' } })).json();
+    const added = (
+      await app.inject({ method: 'POST', url: '/api/products', payload: { name: 'Dernier' } })
+    ).json();
     const started = performance.now();
     const response = await app.inject({ url: '/api/products/last', headers: json });
     const elapsed = performance.now() - started;
@@ -135,7 +147,14 @@ describe('woody-api routes', async () => {
   });
 
   it('sends X-Instance on every answer', async () => {
-    for (const url of ['/api/ping', '/api/products/999999', '/nowhere', '/api/misc/heavy', '/health/ready', '/metrics']) {
+    for (const url of [
+      '/api/ping',
+      '/api/products/999999',
+      '/nowhere',
+      '/api/misc/heavy',
+      '/health/ready',
+      '/metrics',
+    ]) {
       expect((await app.inject({ url })).headers['x-instance'], url).toBe('woody-test');
     }
   });
@@ -144,7 +163,9 @@ describe('woody-api routes', async () => {
     await app.inject({ url: '/api/ping' });
     const metrics = (await app.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/http_requests_total\{[^}]*route="\/api\/ping"[^}]*status_code="200"[^}]*\} \d+/);
-    expect(metrics).toMatch(/http_requests_total\{[^}]*route="\/api\/misc\/heavy"[^}]*status_code="400"[^}]*\}/);
+    expect(metrics).toMatch(
+      /http_requests_total\{[^}]*route="\/api\/misc\/heavy"[^}]*status_code="400"[^}]*\}/,
+    );
     expect(metrics).toMatch(/^heavy_queue_depth\{[^}]*\} 0$/m);
     expect(metrics).toMatch(/^heavy_active\{[^}]*\} 0$/m);
   });
@@ -159,7 +180,13 @@ describe('woody-api routes', async () => {
     const document = (await app.inject({ url: '/openapi.json' })).json();
     expect(document.openapi).toBe('3.0.3');
     expect(Object.keys(document.paths)).toEqual(
-      expect.arrayContaining(['/api/misc/heavy', '/api/products', '/api/products/last', '/api/orders', '/api/orders/{id}']),
+      expect.arrayContaining([
+        '/api/misc/heavy',
+        '/api/products',
+        '/api/products/last',
+        '/api/orders',
+        '/api/orders/{id}',
+      ]),
     );
   });
 });

@@ -35,7 +35,10 @@ export const databasePlugin = fp<DatabasePluginOptions>(
       signal: controller.signal,
       onFailedAttempt: ({ error, attemptNumber }) => {
         if (!controller.signal.aborted) {
-          app.log.warn({ attempt: attemptNumber, err: error.message }, 'database not ready yet, retrying migrations');
+          app.log.warn(
+            { attempt: attemptNumber, err: error.message },
+            'database not ready yet, retrying migrations',
+          );
         }
       },
     }).then(() => {

@@ -3,10 +3,19 @@ import { servicePlugin } from '@scale-lab/service';
 import { createTestDatabase } from '@scale-lab/testing';
 import Fastify from 'fastify';
 import { describe, expect, inject, it } from 'vitest';
-import { createDatabasePool, databasePlugin, runMigrations, withDatabase, type Migration } from '../src/index.js';
+import {
+  createDatabasePool,
+  databasePlugin,
+  runMigrations,
+  withDatabase,
+  type Migration,
+} from '../src/index.js';
 
 const migrations: Migration[] = [
-  { name: 'widget table', sql: 'CREATE TABLE IF NOT EXISTS widget (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL UNIQUE)' },
+  {
+    name: 'widget table',
+    sql: 'CREATE TABLE IF NOT EXISTS widget (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL UNIQUE)',
+  },
   { name: 'seed', sql: "INSERT IGNORE INTO widget (name) VALUES ('first')" },
 ];
 
@@ -24,7 +33,9 @@ describe('migrations', () => {
 
 describe('createDatabasePool', () => {
   it('rejects a URL that is not mysql://', () => {
-    expect(() => createDatabasePool({ url: 'postgres://x@y/z', poolSize: 1, timeoutMs: 100 })).toThrow(/mysql:\/\//);
+    expect(() => createDatabasePool({ url: 'postgres://x@y/z', poolSize: 1, timeoutMs: 100 })).toThrow(
+      /mysql:\/\//,
+    );
   });
 
   it('uses a password given apart from the URL (Docker secret files)', async () => {
@@ -46,7 +57,9 @@ describe('database down and back', () => {
       const app = Fastify();
       await app.register(servicePlugin, { service: 'test', instanceId: 't', collectDefaultMetrics: false });
       await app.register(databasePlugin, { url, poolSize: 2, timeoutMs: 1000, migrations });
-      app.get('/widgets', async () => withDatabase(async () => (await app.db.query('SELECT name FROM widget'))[0]));
+      app.get('/widgets', async () =>
+        withDatabase(async () => (await app.db.query('SELECT name FROM widget'))[0]),
+      );
       await app.databaseReady;
       expect((await app.inject({ url: '/widgets' })).json()).toEqual([{ name: 'first' }]);
 
@@ -55,11 +68,16 @@ describe('database down and back', () => {
       const down = await app.inject({ url: '/widgets' });
       expect(Date.now() - started).toBeLessThan(5000);
       expect(down.statusCode).toBe(503);
-      expect(down.json()).toMatchObject({ statusCode: 503, message: expect.stringContaining('database unavailable') });
+      expect(down.json()).toMatchObject({
+        statusCode: 503,
+        message: expect.stringContaining('database unavailable'),
+      });
       expect((await app.inject({ url: '/health/ready' })).statusCode).toBe(503);
 
       await mariadb.restart();
-      await expect.poll(async () => (await app.inject({ url: '/widgets' })).statusCode, { timeout: 15_000 }).toBe(200);
+      await expect
+        .poll(async () => (await app.inject({ url: '/widgets' })).statusCode, { timeout: 15_000 })
+        .toBe(200);
       expect((await app.inject({ url: '/health/ready' })).statusCode).toBe(200);
       await app.close();
     } finally {

@@ -63,9 +63,13 @@ export async function startNginx(options: NginxOptions): Promise<LocalNginx> {
   const write = async (http: string) => {
     await writeFile(configFile, mainConfig(dir, http, workers));
     // nginx -t gives a precise message (file, line) instead of a silent exit.
-    await run(binary, ['-p', dir, '-c', configFile, '-t', '-q']).catch((error: Error & { stderr?: string }) => {
-      throw new Error(`nginx rejected the generated config ${configFile}:\n${error.stderr ?? error.message}`);
-    });
+    await run(binary, ['-p', dir, '-c', configFile, '-t', '-q']).catch(
+      (error: Error & { stderr?: string }) => {
+        throw new Error(
+          `nginx rejected the generated config ${configFile}:\n${error.stderr ?? error.message}`,
+        );
+      },
+    );
   };
   await write(options.http);
   const server = new ManagedProcess({

@@ -12,7 +12,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -24,7 +26,9 @@ export function assertPortFree(port: number, purpose: string, host = '127.0.0.1'
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new PortBusyError(`port ${port} (${purpose}) is already in use; stop what uses it or choose another port`)
+          ? new PortBusyError(
+              `port ${port} (${purpose}) is already in use; stop what uses it or choose another port`,
+            )
           : error,
       ),
     );

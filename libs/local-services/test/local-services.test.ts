@@ -68,7 +68,9 @@ describe('local services', () => {
   });
 
   it('refuses an invalid nginx config with nginx’s own message', async () => {
-    await expect(startNginx({ ports: [], http: 'server { listen nonsense-port; }' })).rejects.toThrow(/nginx rejected/);
+    await expect(startNginx({ ports: [], http: 'server { listen nonsense-port; }' })).rejects.toThrow(
+      /nginx rejected/,
+    );
   });
 
   it('names the Debian package of a missing binary', () => {
@@ -79,7 +81,9 @@ describe('local services', () => {
   it('says which port is busy', async () => {
     const redis = await startRedis();
     try {
-      await expect(assertPortFree(redis.port, 'Redis')).rejects.toThrow(`port ${redis.port} (Redis) is already in use`);
+      await expect(assertPortFree(redis.port, 'Redis')).rejects.toThrow(
+        `port ${redis.port} (Redis) is already in use`,
+      );
     } finally {
       await redis.stop();
     }

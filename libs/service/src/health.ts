@@ -41,7 +41,9 @@ export const healthPlugin = fp<HealthOptions>(
         [...checks].map(async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const),
       );
       const ready = results.every(([, result]) => result === 'ok');
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: Object.fromEntries(results) });
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ status: ready ? 'ok' : 'unavailable', checks: Object.fromEntries(results) });
     });
   },
   { name: 'scale-lab-health' },

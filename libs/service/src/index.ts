@@ -4,6 +4,14 @@ export { resolveInstanceId } from './instance.js';
 export { healthPlugin, type ReadinessCheck, type HealthOptions } from './health.js';
 export { metricsPlugin, type MetricsOptions } from './metrics.js';
 export { servicePlugin, type ServicePluginOptions } from './service-plugin.js';
-export { listenWithGracefulShutdown, serverOptions, type ListenOptions, type ServerTuning } from './server.js';
+export {
+  listenWithGracefulShutdown,
+  runService,
+  serverOptions,
+  StartupError,
+  type ListenOptions,
+  type ServerTuning,
+} from './server.js';
 export { HttpError, notFound, conflict, serviceUnavailable } from './errors.js';
 export { openApiPlugin, type OpenApiOptions } from './openapi.js';
+export { readSecretFile } from './secret.js';

@@ -15,7 +15,10 @@ export interface OpenApiOptions {
 export const openApiPlugin = fp<OpenApiOptions>(
   async (app: FastifyInstance, options) => {
     await app.register(swagger, {
-      openapi: { openapi: '3.0.3', info: { title: options.title, description: options.description, version: options.version } },
+      openapi: {
+        openapi: '3.0.3',
+        info: { title: options.title, description: options.description, version: options.version },
+      },
       hideUntagged: false,
     });
     app.addHook('onReady', async () => {

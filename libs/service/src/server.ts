@@ -1,5 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { Static, TObject } from 'typebox';
+import { ConfigError, loadConfig } from './config.js';
 
 export interface ServerTuning {
   logLevel: string;
@@ -31,7 +33,10 @@ export interface ListenOptions {
  * Listens and wires graceful shutdown: on SIGTERM/SIGINT stop accepting, let in-flight requests finish
  * (up to the grace period), run onClose hooks (pools, clients), then exit.
  */
-export async function listenWithGracefulShutdown(app: FastifyInstance, options: ListenOptions): Promise<void> {
+export async function listenWithGracefulShutdown(
+  app: FastifyInstance,
+  options: ListenOptions,
+): Promise<void> {
   closeWithGrace({ delay: options.shutdownGraceMs }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'fatal error, shutting down');
     else app.log.info({ signal }, 'shutting down: finishing in-flight requests');
@@ -39,4 +44,41 @@ export async function listenWithGracefulShutdown(app: FastifyInstance, options: 
     app.log.info('shut down cleanly');
   });
   await app.listen({ host: options.host, port: options.port });
+}
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+interface ProcessSettings {
+  HOST: string;
+  PORT: number;
+  SHUTDOWN_GRACE_MS: number;
+}
+
+/**
+ * A service's whole process: config from the environment (a bad variable → one clear line on stderr,
+ * exit 1, no stack trace), build the app, listen, shut down gracefully on SIGTERM/SIGINT.
+ */
+export async function runService<S extends TObject>(
+  name: string,
+  schema: S,
+  build: (config: Static<S>) => Promise<FastifyInstance>,
+): Promise<void> {
+  let app: FastifyInstance;
+  let settings: ProcessSettings;
+  try {
+    const config = loadConfig(schema);
+    settings = config as unknown as ProcessSettings;
+    app = await build(config);
+  } catch (error) {
+    const known = error instanceof ConfigError || error instanceof StartupError;
+    process.stderr.write(`${name}: ${known ? error.message : String((error as Error).stack ?? error)}\n`);
+    process.exit(1);
+  }
+  await listenWithGracefulShutdown(app, {
+    host: settings.HOST,
+    port: settings.PORT,
+    shutdownGraceMs: settings.SHUTDOWN_GRACE_MS,
+  });
 }

@@ -36,7 +36,10 @@ export const servicePlugin = fp<ServicePluginOptions>(
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const statusCode = error.statusCode ?? 500;
       if (statusCode === 503) {
-        request.log.warn({ err: error.message, cause: (error.cause as Error | undefined)?.message }, 'service unavailable');
+        request.log.warn(
+          { err: error.message, cause: (error.cause as Error | undefined)?.message },
+          'service unavailable',
+        );
         return reply.code(503).header('retry-after', '1').send({
           statusCode,
           code: error.code,

@@ -23,7 +23,11 @@ describe('loadConfig', () => {
   });
 
   it('applies defaults and coerces numbers from strings', () => {
-    expect(loadConfig(schema, { MYSQL_URL: 'mysql://x' })).toEqual({ PORT: 3000, MODE: 'sleep', MYSQL_URL: 'mysql://x' });
+    expect(loadConfig(schema, { MYSQL_URL: 'mysql://x' })).toEqual({
+      PORT: 3000,
+      MODE: 'sleep',
+      MYSQL_URL: 'mysql://x',
+    });
     expect(loadConfig(schema, { MYSQL_URL: 'mysql://x', PORT: '8080' }).PORT).toBe(8080);
   });
 
@@ -70,8 +74,12 @@ describe('servicePlugin', () => {
     await app.inject({ url: '/items/2' });
     await app.inject({ url: '/items/missing' });
     const metrics = (await app.inject({ url: '/metrics' })).body;
-    expect(metrics).toMatch(/http_requests_total\{method="GET",route="\/items\/:id",status_code="200",service="test",instance="test-1"\} 2/);
-    expect(metrics).toMatch(/http_requests_total\{method="GET",route="\/items\/:id",status_code="404",[^}]*\} 1/);
+    expect(metrics).toMatch(
+      /http_requests_total\{method="GET",route="\/items\/:id",status_code="200",service="test",instance="test-1"\} 2/,
+    );
+    expect(metrics).toMatch(
+      /http_requests_total\{method="GET",route="\/items\/:id",status_code="404",[^}]*\} 1/,
+    );
     expect(metrics).toMatch(/http_request_duration_seconds_bucket\{le="0.001",[^}]*route="\/items\/:id"/);
     await app.close();
   });
@@ -95,9 +103,13 @@ describe('resolveInstanceId', () => {
 describe('assertSupportedNode', () => {
   it('exits with a plain message on Node older than 22', () => {
     const script = `import('${new URL('../src/node-version.ts', import.meta.url).pathname}').then(m => m.assertSupportedNode('20.1.0'))`;
-    const result = spawnSync(process.execPath, ['--experimental-strip-types', '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['--experimental-strip-types', '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Scale Lab needs Node.js 22 or newer; this is Node.js 20.1.0');
     expect(result.stderr).not.toMatch(/\n\s+at /);

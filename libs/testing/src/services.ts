@@ -83,7 +83,12 @@ async function startLocalBinaries(): Promise<TestServices> {
 export async function startTestServices(): Promise<TestServices> {
   const { MYSQL_URL, REDIS_URL } = process.env;
   if (MYSQL_URL && REDIS_URL) {
-    return { mysqlUrl: MYSQL_URL, redisUrl: REDIS_URL, source: 'MYSQL_URL and REDIS_URL', stop: async () => {} };
+    return {
+      mysqlUrl: MYSQL_URL,
+      redisUrl: REDIS_URL,
+      source: 'MYSQL_URL and REDIS_URL',
+      stop: async () => {},
+    };
   }
   const wanted = process.env.SCALE_LAB_TEST_SERVICES ?? 'auto';
   const useContainers =

@@ -111,7 +111,9 @@ export class OrderService {
 
   startRecovery(): void {
     const sweep = () =>
-      this.recoverAbandoned().catch((error: Error) => this.log.warn({ err: error.message }, 'order recovery failed'));
+      this.recoverAbandoned().catch((error: Error) =>
+        this.log.warn({ err: error.message }, 'order recovery failed'),
+      );
     void sweep();
     this.recoveryTimer = setInterval(sweep, this.options.recoveryIntervalMs);
     this.recoveryTimer.unref();

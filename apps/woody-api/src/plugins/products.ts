@@ -20,22 +20,30 @@ interface ProductRow extends RowDataPacket {
   created_at: Date;
 }
 
-const toProduct = (row: ProductRow): Product => ({ id: row.id, name: row.name, createdAt: row.created_at.toISOString() });
+const toProduct = (row: ProductRow): Product => ({
+  id: row.id,
+  name: row.name,
+  createdAt: row.created_at.toISOString(),
+});
 
 export function createProductRepository(db: Pool, options: { slowMs: number; timeoutMs: number }) {
   return {
     add: (name: string) =>
       withDatabase(async () => {
         const [result] = await db.execute<ResultSetHeader>('INSERT INTO product (name) VALUES (?)', [name]);
-        const [rows] = await db.execute<ProductRow[]>('SELECT id, name, created_at FROM product WHERE id = ?', [
-          result.insertId,
-        ]);
+        const [rows] = await db.execute<ProductRow[]>(
+          'SELECT id, name, created_at FROM product WHERE id = ?',
+          [result.insertId],
+        );
         return toProduct(rows[0]!);
       }),
 
     find: (id: number) =>
       withDatabase(async () => {
-        const [rows] = await db.execute<ProductRow[]>('SELECT id, name, created_at FROM product WHERE id = ?', [id]);
+        const [rows] = await db.execute<ProductRow[]>(
+          'SELECT id, name, created_at FROM product WHERE id = ?',
+          [id],
+        );
         return rows[0] ? toProduct(rows[0]) : null;
       }),
 
@@ -46,7 +54,9 @@ export function createProductRepository(db: Pool, options: { slowMs: number; tim
           'SELECT id, name, created_at FROM product ORDER BY id LIMIT ? OFFSET ?',
           [pageSize, (page - 1) * pageSize],
         );
-        const [[total]] = await db.query<(RowDataPacket & { total: number })[]>('SELECT COUNT(*) AS total FROM product');
+        const [[total]] = await db.query<(RowDataPacket & { total: number })[]>(
+          'SELECT COUNT(*) AS total FROM product',
+        );
         return { items: rows.map(toProduct), page, pageSize, total: Number(total?.total ?? 0) };
       }),
 
@@ -63,12 +73,17 @@ export function createProductRepository(db: Pool, options: { slowMs: number; tim
           timeout: options.slowMs + options.timeoutMs,
         });
         const row = rows[0]!;
-        return { count: Number(row.product_count), last: row.id === null ? null : toProduct(row) } satisfies ProductSummary;
+        return {
+          count: Number(row.product_count),
+          last: row.id === null ? null : toProduct(row),
+        } satisfies ProductSummary;
       }),
 
     exists: (name: string) =>
       withDatabase(async () => {
-        const [rows] = await db.execute<RowDataPacket[]>('SELECT 1 FROM product WHERE name = ? LIMIT 1', [name]);
+        const [rows] = await db.execute<RowDataPacket[]>('SELECT 1 FROM product WHERE name = ? LIMIT 1', [
+          name,
+        ]);
         return rows.length > 0;
       }),
   };

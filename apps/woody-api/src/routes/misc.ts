@@ -4,8 +4,10 @@ import { wantsJson } from './negotiation.js';
 import { PrintableName } from './schemas.js';
 
 export const miscRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/api/ping', { schema: { summary: 'Liveness of the API, as the lab had it' } }, async (request, reply) =>
-    wantsJson(request) ? { ping: 'pong' } : reply.type('text/plain').send('ping'),
+  app.get(
+    '/api/ping',
+    { schema: { summary: 'Liveness of the API, as the lab had it' } },
+    async (request, reply) => (wantsJson(request) ? { ping: 'pong' } : reply.type('text/plain').send('ping')),
   );
 
   app.get('/api/misc/time', { schema: { summary: 'Server time' } }, async (request, reply) => {

@@ -43,7 +43,9 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/orders/:id',
-    { schema: { summary: 'Order status', params: IdParams, response: { 200: OrderSchema, 404: ErrorSchema } } },
+    {
+      schema: { summary: 'Order status', params: IdParams, response: { 200: OrderSchema, 404: ErrorSchema } },
+    },
     async (request) => {
       const order = await orderService.find(request.params.id);
       if (!order) throw notFound(`order ${request.params.id} does not exist`);

@@ -59,7 +59,13 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/products/:id',
-    { schema: { summary: 'One product', params: IdParams, response: { 200: ProductSchema, 404: ErrorSchema } } },
+    {
+      schema: {
+        summary: 'One product',
+        params: IdParams,
+        response: { 200: ProductSchema, 404: ErrorSchema },
+      },
+    },
     async (request) => {
       const product = await productRepository.find(request.params.id);
       if (!product) throw notFound(`product ${request.params.id} does not exist`);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { StartupError } from './server.js';
 
 /**
  * The `*_FILE` convention of Docker secrets: when a file is named, its content (trimmed) is the secret.
@@ -9,6 +10,8 @@ export function readSecretFile(variable: string, path: string | undefined): stri
   try {
     return readFileSync(path, 'utf8').trim();
   } catch (error) {
-    throw new Error(`${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new StartupError(
+      `${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
 }

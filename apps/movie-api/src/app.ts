@@ -1,0 +1,36 @@
+import { databasePlugin } from '@scale-lab/db';
+import { openApiPlugin, resolveInstanceId, serverOptions, servicePlugin } from '@scale-lab/service';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { MovieConfig } from './config.js';
+import { movieMigrations } from './migrations.js';
+import { moviesPlugin } from './plugins/movies.js';
+import { helpPlugin } from './routes/help.js';
+import { movieRoutes } from './routes/movies.js';
+
+/** The Movie service of the nginx load-balancer tutorial, on a database shared by every replica. */
+export async function buildApp(config: MovieConfig, overrides: FastifyServerOptions = {}) {
+  const instanceId = resolveInstanceId(config.INSTANCE_ID);
+  const app = Fastify({
+    ...serverOptions({ logLevel: config.LOG_LEVEL }),
+    ...overrides,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(openApiPlugin, {
+    title: 'Movie service',
+    description: 'The Movie service of the nginx load-balancer tutorial, backed by MariaDB/MySQL',
+    version: '0.1.0',
+  });
+  await app.register(helpPlugin);
+  await app.register(servicePlugin, { service: 'movie-api', instanceId });
+  await app.register(databasePlugin, {
+    url: config.MYSQL_URL,
+    password: config.mysqlPassword,
+    poolSize: config.DB_POOL_SIZE,
+    timeoutMs: config.DB_TIMEOUT_MS,
+    migrations: movieMigrations,
+  });
+  await app.register(moviesPlugin);
+  await app.register(movieRoutes);
+  return app;
+}

@@ -1,0 +1,23 @@
+import { Type, type Static } from 'typebox';
+
+const milliseconds = (defaultValue: number) =>
+  Type.Integer({ minimum: 0, maximum: 600_000, default: defaultValue });
+
+export const movieConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3001 }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  INSTANCE_ID: Type.String({ default: '' }),
+  MYSQL_URL: Type.String({ pattern: '^(mysql|mariadb)://' }),
+  MYSQL_PASSWORD_FILE: Type.Optional(Type.String()),
+  DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  DB_TIMEOUT_MS: milliseconds(3000),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  CACHE_ENABLED: Type.Boolean({ default: true }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+  SHUTDOWN_GRACE_MS: milliseconds(10_000),
+});
+
+export type MovieConfig = Static<typeof movieConfigSchema> & { mysqlPassword?: string };

@@ -1,0 +1,3 @@
+import { assertSupportedNode } from '@scale-lab/service';
+
+assertSupportedNode();

@@ -1,0 +1,144 @@
+import { conflict, HttpError, notFound } from '@scale-lab/service';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+
+const MovieId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+const Rating = Type.Number({ minimum: 0, maximum: 10 });
+const Text = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\p{C}]+$' });
+const MovieSchema = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  director: Type.String(),
+  rating: Type.Number(),
+});
+const ErrorSchema = Type.Object({
+  statusCode: Type.Integer(),
+  error: Type.String(),
+  message: Type.String(),
+  code: Type.Optional(Type.String()),
+});
+const IdParams = Type.Object({ id: MovieId });
+
+export const movieRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { movieRepository } = app;
+
+  app.get('/', { schema: { summary: 'Welcome page, as in the tutorial' } }, async (_request, reply) =>
+    reply.type('text/html').send("<h1 style='color:blue'>Welcome to the Movie service!</h1>"),
+  );
+
+  app.get(
+    '/json',
+    { schema: { summary: 'All movies', response: { 200: Type.Array(MovieSchema) } } },
+    async () => movieRepository.all(),
+  );
+
+  app.get(
+    '/movies/:id',
+    {
+      schema: {
+        summary: 'One movie by id',
+        params: IdParams,
+        response: { 200: MovieSchema, 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const movie = await movieRepository.byId(request.params.id);
+      if (!movie) throw notFound(`movie ${request.params.id} not found`);
+      return movie;
+    },
+  );
+
+  app.get(
+    '/moviesbytitle',
+    {
+      schema: {
+        summary: 'The movie with this title (case-insensitive, whole title)',
+        querystring: Type.Object({ title: Text }),
+        response: { 200: MovieSchema, 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const movie = await movieRepository.byTitle(request.query.title);
+      if (!movie) throw notFound(`movie title not found: ${request.query.title}`);
+      return movie;
+    },
+  );
+
+  app.get(
+    '/moviesbydirector',
+    {
+      schema: {
+        summary: 'The movies of this director (case-insensitive, whole name)',
+        querystring: Type.Object({ director: Text }),
+        response: { 200: Type.Array(MovieSchema), 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const movies = await movieRepository.byDirector(request.query.director);
+      if (movies.length === 0) throw notFound(`no movie by director: ${request.query.director}`);
+      return movies;
+    },
+  );
+
+  app.post(
+    '/movies/:id',
+    {
+      schema: {
+        summary: 'Add a movie under this id (409 if the id exists)',
+        params: IdParams,
+        body: Type.Object({ title: Text, director: Text, rating: Rating, id: Type.Optional(MovieId) }),
+        response: { 201: MovieSchema, 400: ErrorSchema, 409: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (request.body.id !== undefined && request.body.id !== id) {
+        throw new HttpError(
+          400,
+          `the body's id (${request.body.id}) differs from the URL's (${id})`,
+          'ID_MISMATCH',
+        );
+      }
+      const movie = {
+        id,
+        title: request.body.title,
+        director: request.body.director,
+        rating: request.body.rating,
+      };
+      if (!(await movieRepository.create(movie))) throw conflict(`movie ID already exists: ${id}`);
+      return reply.code(201).header('location', `/movies/${id}`).send(movie);
+    },
+  );
+
+  app.put(
+    '/movies/:id/:rate',
+    {
+      schema: {
+        summary: 'Set the rating of a movie (0 to 10)',
+        params: Type.Object({ id: MovieId, rate: Rating }),
+        response: { 200: MovieSchema, 400: ErrorSchema, 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const movie = await movieRepository.rate(request.params.id, request.params.rate);
+      if (!movie) throw notFound(`movie ${request.params.id} not found`);
+      return movie;
+    },
+  );
+
+  app.delete(
+    '/movies/:id',
+    {
+      schema: {
+        summary: 'Delete a movie; answers the deleted movie',
+        params: IdParams,
+        response: { 200: MovieSchema, 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const movie = await movieRepository.remove(request.params.id);
+      if (!movie) throw notFound(`movie ${request.params.id} not found`);
+      return movie;
+    },
+  );
+};

@@ -1,0 +1,30 @@
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '@scale-lab/service';
+import { createTestDatabase, spawnService } from '@scale-lab/testing';
+import { afterAll, inject } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { movieConfigSchema } from '../src/config.js';
+
+export type Env = Record<string, string>;
+
+export async function newDatabase(): Promise<string> {
+  return createTestDatabase(inject('mysqlUrl'), 'movie');
+}
+
+/** A movie-api on the given (or a fresh) database; closed after the file's tests. */
+export async function buildTestApp(env: Env = {}) {
+  const app = await buildApp(
+    loadConfig(movieConfigSchema, {
+      LOG_LEVEL: 'warn',
+      MYSQL_URL: env.MYSQL_URL ?? (await newDatabase()),
+      ...env,
+    }),
+  );
+  afterAll(() => app.close());
+  await app.ready();
+  await app.databaseReady;
+  return app;
+}
+
+const mainEntry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+export const spawnMovie = (env: Env) => spawnService(mainEntry, env);
