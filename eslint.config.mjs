@@ -1,8 +1,18 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'reports/**', 'results/**', 'apps/front/public/vendor/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/.nx/**',
+      'reports/**',
+      'results/**',
+      'apps/front/public/vendor/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -11,8 +21,6 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
-  {
-    files: ['apps/front/public/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', performance: 'readonly' } },
-  },
+  { files: ['**/*.mjs', '**/scripts/**/*.js'], languageOptions: { globals: globals.node } },
+  { files: ['apps/front/public/**/*.js'], languageOptions: { globals: globals.browser } },
 );

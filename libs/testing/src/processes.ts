@@ -13,12 +13,20 @@ const tsxLoader = fileURLToPath(import.meta.resolve('tsx'));
  * A service's real entry point (`src/main.ts`) as its own process, run from source through tsx with the
  * workspace's source condition, so tests need no build. The environment is exactly `env` plus PATH.
  */
-export function spawnService(entry: string, env: Record<string, string>): ServiceProcess {
+export function spawnService(
+  entry: string,
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): ServiceProcess {
   let output = '';
-  const child = spawn(process.execPath, ['--conditions=@scale-lab/source', '--import', tsxLoader, entry], {
-    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@scale-lab/source', '--import', tsxLoader, entry, ...args],
+    {
+      env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

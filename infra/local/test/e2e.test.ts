@@ -1,0 +1,182 @@
+import { get as httpGet } from 'node:http';
+import { freePort } from '@scale-lab/local-services';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../src/index.js';
+
+const HEAVY_MS = 500;
+
+async function get(url: string, init?: RequestInit) {
+  const response = await fetch(url, init);
+  return { status: response.status, headers: response.headers, body: await response.text() };
+}
+
+/**
+ * One GET on a new connection. nginx closes idle keep-alive connections when it reloads, and a client
+ * that reuses one at that instant must resend (RFC 9112 §9.3.1; browsers do it by themselves). Fresh
+ * connections keep that client-side race out, so the load below tests the proxy's routing only.
+ */
+function getOnNewConnection(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    httpGet(url, { agent: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    }).on('error', (error) => resolve({ status: 0, body: error.message }));
+  });
+}
+
+/** `count` requests sent at the same instant; resolves when all have answered. */
+async function concurrent(count: number, url: (i: number) => string) {
+  const started = performance.now();
+  const responses = await Promise.all(Array.from({ length: count }, (_, i) => get(url(i))));
+  return { elapsedMs: performance.now() - started, responses };
+}
+
+describe('local stack end to end: 3 woody replicas behind the real nginx', () => {
+  let stack: LocalStack;
+  let api: string;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      woodyReplicas: 3,
+      movieReplicas: 2,
+      sitePort: await freePort(),
+      moviePort: await freePort(),
+      woodyEnv: {
+        HEAVY_MODE: 'sleep',
+        HEAVY_MS: String(HEAVY_MS),
+        HEAVY_CONCURRENCY: '1',
+        DB_SLOW_MS: '200',
+      },
+    });
+    api = `${stack.siteUrl}/api`;
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  }, 60_000);
+
+  it('spreads requests over all 3 replicas, naming each in X-Instance and X-Upstream', async () => {
+    const seen = new Map<string, string>();
+    for (let i = 0; i < 12; i++) {
+      const { headers } = await get(`${api}/ping`);
+      seen.set(headers.get('x-instance')!, headers.get('x-upstream')!);
+    }
+    expect([...seen.keys()].sort()).toEqual(['woody-1', 'woody-2', 'woody-3']);
+    const ports = stack.replicas('woody-api').map((replica) => `127.0.0.1:${replica.port}`);
+    expect([...seen.values()].sort()).toEqual(ports.sort());
+  });
+
+  it('finishes 6 concurrent heavy requests clearly faster on 3 replicas than on 1', async () => {
+    const onThree = await concurrent(6, (i) => `${api}/misc/heavy?name=three-${i}`);
+    await stack.scale('woody-api', 1);
+    const onOne = await concurrent(6, (i) => `${api}/misc/heavy?name=one-${i}`);
+    await stack.scale('woody-api', 3);
+
+    for (const { status } of [...onThree.responses, ...onOne.responses]) expect(status).toBe(200);
+    expect(new Set(onOne.responses.map((r) => r.headers.get('x-instance'))).size).toBe(1);
+    // Expected ≈ 2 × HEAVY_MS on 3 replicas and ≈ 6 × HEAVY_MS on 1: demand at least a 2× difference.
+    expect(onOne.elapsedMs).toBeGreaterThanOrEqual(6 * HEAVY_MS * 0.95);
+    expect(onThree.elapsedMs * 2).toBeLessThan(onOne.elapsedMs);
+  }, 60_000);
+
+  it('shows a product added through one replica when read through another', async () => {
+    const created = await fetch(`${api}/products`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Shared toy' }),
+    });
+    expect(created.status).toBe(201);
+    const writer = created.headers.get('x-instance');
+    const { id } = (await created.json()) as { id: number };
+    const readers = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const read = await get(`${api}/products/${id}`);
+      expect(read.status).toBe(200);
+      expect(JSON.parse(read.body).name).toBe('Shared toy');
+      readers.add(read.headers.get('x-instance')!);
+    }
+    expect([...readers].filter((reader) => reader !== writer).length).toBeGreaterThan(0);
+  });
+
+  it('answers bad input with 400 JSON errors through the proxy', async () => {
+    for (const url of [
+      `${api}/misc/heavy?name=`,
+      `${api}/misc/heavy?name=${'x'.repeat(101)}`,
+      `${api}/products/abc`,
+    ]) {
+      const response = await get(url);
+      expect(response.status, url).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(JSON.parse(response.body)).toMatchObject({ statusCode: 400 });
+    }
+    const post = await fetch(`${api}/products`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '' }),
+    });
+    expect(post.status).toBe(400);
+  });
+
+  it('stores an SQL injection attempt as plain text', async () => {
+    const name = "x'); DROP TABLE product; --";
+    const added = await get(`${api}/products?product=${encodeURIComponent(name)}`);
+    expect(added.status).toBe(200);
+    expect(added.body).toBe(`Product ${name} added (id ${/id (\d+)/.exec(added.body)![1]})`);
+    const id = Number(/id (\d+)/.exec(added.body)![1]);
+    expect(JSON.parse((await get(`${api}/products/${id}`)).body).name).toBe(name);
+    const last = await get(`${api}/products/last`);
+    expect(last.body).toMatch(/products, the last one is/);
+  });
+
+  it('serves the tutorial URL on the movie load balancer, spread over both movie replicas', async () => {
+    const instances = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const response = await get(`${stack.movieUrl}/moviesbytitle?title=The%20Good%20Dinosaur`);
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body)).toMatchObject({ title: 'The Good Dinosaur', director: 'Peter Sohn' });
+      instances.add(response.headers.get('x-instance')!);
+    }
+    expect([...instances].sort()).toEqual(['movie-1', 'movie-2']);
+  });
+
+  it('serves the front with every asset, and the big image rate-limited', async () => {
+    const page = await get(`${stack.siteUrl}/`);
+    expect(page.status).toBe(200);
+    const image = /src="([^"]*big-image\.[0-9a-f]+\.png)"/.exec(page.body)![1]!;
+    expect(image.startsWith('/assets/')).toBe(true);
+    const head = await fetch(`${stack.siteUrl}${image}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get('content-length'))).toBeGreaterThanOrEqual(5 * 1024 * 1024);
+    expect(head.headers.get('cache-control')).toContain('immutable');
+    for (const asset of ['/app.js', '/style.css', '/config.js'])
+      expect((await get(`${stack.siteUrl}${asset}`)).status).toBe(200);
+  });
+
+  it('scales to 5 replicas that all get traffic, then back to 2 with zero failed requests under load', async () => {
+    await stack.scale('woody-api', 5);
+    const seen = new Set<string>();
+    for (let i = 0; i < 25; i++) seen.add((await get(`${api}/ping`)).headers.get('x-instance')!);
+    expect(seen.size).toBe(5);
+
+    let running = true;
+    const failures: string[] = [];
+    let requests = 0;
+    const load = (async () => {
+      while (running) {
+        const response = await getOnNewConnection(`${api}/misc/time`);
+        requests++;
+        if (response.status !== 200) failures.push(`${response.status} ${response.body}`);
+      }
+    })();
+    await stack.scale('woody-api', 2);
+    running = false;
+    await load;
+    expect(failures).toEqual([]);
+    expect(requests).toBeGreaterThan(20);
+    const remaining = new Set<string>();
+    for (let i = 0; i < 8; i++) remaining.add((await get(`${api}/ping`)).headers.get('x-instance')!);
+    expect(remaining).toEqual(new Set(stack.replicas('woody-api').map((replica) => replica.instanceId)));
+    expect(remaining.size).toBe(2);
+  }, 90_000);
+});
