@@ -7,7 +7,6 @@ set -euo pipefail
 SCALE_LAB_ROOT="${SCALE_LAB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 NODE_VERSION="${SCALE_LAB_NODE_VERSION:-22.23.3}"
 TOOLS_DIR="${SCALE_LAB_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/scale-lab}"
-DEBIAN_PACKAGES=(mariadb-server redis-server nginx)
 
 say() { printf '\033[1m[scale-lab]\033[0m %s\n' "$*" >&2; }
 export -f say
@@ -35,6 +34,8 @@ missing_debian_packages() {
   command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  # The browser test drives Debian's Chromium (never a downloaded browser); only the tests need it.
+  if [ "${SCALE_LAB_WITH_BROWSER:-0}" = 1 ]; then command -v chromium >/dev/null || missing+=(chromium); fi
   printf '%s\n' "${missing[@]}"
 }
 

@@ -149,7 +149,7 @@ describe('local stack end to end: 3 woody replicas behind the real nginx', () =>
     expect(head.status).toBe(200);
     expect(Number(head.headers.get('content-length'))).toBeGreaterThanOrEqual(5 * 1024 * 1024);
     expect(head.headers.get('cache-control')).toContain('immutable');
-    for (const asset of ['/app.js', '/style.css', '/config.js'])
+    for (const asset of ['/app.js', '/style.css'])
       expect((await get(`${stack.siteUrl}${asset}`)).status).toBe(200);
   });
 

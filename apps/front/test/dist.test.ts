@@ -1,0 +1,85 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Parser } from 'htmlparser2';
+import { describe, expect, it } from 'vitest';
+import { bigImage, imageName, MIN_BYTES } from '../src/big-image.js';
+
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+
+/** Every local src/href in the page, as a browser would fetch them. */
+function assetsOf(html: string): string[] {
+  const assets: string[] = [];
+  const parser = new Parser({
+    onopentag(_name, attributes) {
+      for (const key of ['src', 'href']) if (attributes[key]) assets.push(attributes[key]!);
+    },
+  });
+  parser.write(html);
+  parser.end();
+  return assets;
+}
+
+describe('the built front (apps/front/dist, from `nx run @scale-lab/front:build`)', () => {
+  it('exists', () => {
+    expect(existsSync(`${dist}index.html`), 'build the front first: npx nx run @scale-lab/front:build').toBe(
+      true,
+    );
+  });
+
+  it('has a generated image of at least 5 MB whose name is its content hash', () => {
+    const images = readdirSync(`${dist}assets`).filter((file) => file.startsWith('big-image.'));
+    expect(images).toHaveLength(1);
+    const file = `${dist}assets/${images[0]}`;
+    expect(statSync(file).size).toBeGreaterThanOrEqual(MIN_BYTES);
+    expect(imageName(readFileSync(file))).toBe(images[0]);
+  });
+
+  it('generates the same image every time, so its cached name stays valid', () => {
+    const image = bigImage();
+    expect(image.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])); // PNG
+    expect(existsSync(`${dist}assets/${imageName(image)}`)).toBe(true);
+  });
+
+  it('references only assets that exist, the image through the CDN base URL placeholder', () => {
+    const html = readFileSync(`${dist}index.html`, 'utf8');
+    const assets = assetsOf(html);
+    expect(assets).toEqual(expect.arrayContaining(['/style.css', '/app.js']));
+    const image = assets.find((asset) => asset.includes('big-image.'))!;
+    expect(image).toMatch(/^__CDN_BASE_URL__\/assets\/big-image\.[0-9a-f]{12}\.png$/);
+    for (const asset of assets) {
+      const path = asset.replace('__CDN_BASE_URL__', '').replace(/^\//, '');
+      expect(existsSync(`${dist}${path}`), asset).toBe(true);
+    }
+    expect(html).not.toMatch(/https?:\/\//); // nothing from the internet: labs run offline
+  });
+
+  it('has a button for every endpoint of both APIs', () => {
+    const html = readFileSync(`${dist}index.html`, 'utf8');
+    const calls = [...html.matchAll(/data-call="([^"]+)"/g)].map((match) => match[1]);
+    for (const call of [
+      'GET /api/ping',
+      'GET /api/misc/time',
+      'GET /api/misc/heavy?name={heavy-name}',
+      'POST /api/products',
+      'GET /api/products?product={product-name}',
+      'GET /api/products',
+      'GET /api/products/last',
+      'GET /api/products/{product-id}',
+      'POST /api/orders',
+      'GET /api/orders/do?order={order-product}',
+      'GET /api/orders/{order-id}',
+      'GET /api/orders/?order_id={order-id}',
+      'GET /movie-api/',
+      'GET /movie-api/json',
+      'GET /movie-api/movies/{movie-id}',
+      'GET /movie-api/moviesbytitle?title={movie-title}',
+      'GET /movie-api/moviesbydirector?director={movie-director}',
+      'POST /movie-api/movies/{movie-id}',
+      'PUT /movie-api/movies/{movie-id}/{movie-rate}',
+      'DELETE /movie-api/movies/{movie-id}',
+      'GET /movie-api/help',
+    ]) {
+      expect(calls).toContain(call);
+    }
+  });
+});
