@@ -1,3 +1,5 @@
+/// <reference types="@fastify/swagger" preserve="true" />
+// Route schemas in the apps use swagger's `summary`; this keeps its type augmentation in the emitted .d.ts.
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
