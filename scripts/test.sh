@@ -13,7 +13,8 @@ status=0
 vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
 
 node --input-type=module -e '
-  import { readFileSync } from "node:fs";
+  import { existsSync, readFileSync } from "node:fs";
+  if (!existsSync(process.argv[1])) { console.log("\nvitest wrote no results (see above)\nvitest: 0 passed, 1 failed"); process.exit(1); }
   const r = JSON.parse(readFileSync(process.argv[1], "utf8"));
   const skipped = r.numPendingTests + r.numTodoTests;
   console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
