@@ -1,3 +1,4 @@
+import { cachePlugin } from '@scale-lab/cache';
 import { databasePlugin } from '@scale-lab/db';
 import { openApiPlugin, resolveInstanceId, serverOptions, servicePlugin } from '@scale-lab/service';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -23,6 +24,12 @@ export async function buildApp(config: MovieConfig, overrides: FastifyServerOpti
   });
   await app.register(helpPlugin);
   await app.register(servicePlugin, { service: 'movie-api', instanceId });
+  await app.register(cachePlugin, {
+    redisUrl: config.REDIS_URL,
+    enabled: config.CACHE_ENABLED,
+    namespace: config.CACHE_NAMESPACE,
+    registry: app.metrics,
+  });
   await app.register(databasePlugin, {
     url: config.MYSQL_URL,
     password: config.mysqlPassword,
@@ -30,7 +37,7 @@ export async function buildApp(config: MovieConfig, overrides: FastifyServerOpti
     timeoutMs: config.DB_TIMEOUT_MS,
     migrations: movieMigrations,
   });
-  await app.register(moviesPlugin);
+  await app.register(moviesPlugin, { cacheTtlMs: config.CACHE_TTL_MS });
   await app.register(movieRoutes);
   return app;
 }

@@ -13,6 +13,8 @@ export const movieConfigSchema = Type.Object({
   DB_TIMEOUT_MS: milliseconds(3000),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   CACHE_ENABLED: Type.Boolean({ default: true }),
+  CACHE_NAMESPACE: Type.String({ default: 'movie', pattern: '^[\\w.-]+$' }),
+  CACHE_TTL_MS: Type.Integer({ minimum: 1, default: 30_000 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },

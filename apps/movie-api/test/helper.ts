@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@scale-lab/service';
 import { createTestDatabase, spawnService } from '@scale-lab/testing';
-import { afterAll, inject } from 'vitest';
+import { afterAll, expect, inject } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { movieConfigSchema } from '../src/config.js';
 
@@ -23,6 +23,8 @@ export async function buildTestApp(env: Env = {}) {
   afterAll(() => app.close());
   await app.ready();
   await app.databaseReady;
+  if (env.REDIS_URL === inject('redisUrl') && env.CACHE_ENABLED !== 'false')
+    await expect.poll(() => app.cache.connected, { timeout: 5000 }).toBe(true);
   return app;
 }
 

@@ -1,3 +1,4 @@
+import { cachePlugin } from '@scale-lab/cache';
 import { databasePlugin } from '@scale-lab/db';
 import { openApiPlugin, resolveInstanceId, serverOptions, servicePlugin } from '@scale-lab/service';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -27,6 +28,12 @@ export async function buildApp(config: WoodyConfig, overrides: FastifyServerOpti
     version: '0.1.0',
   });
   await app.register(servicePlugin, { service: 'woody-api', instanceId });
+  await app.register(cachePlugin, {
+    redisUrl: config.REDIS_URL,
+    enabled: config.CACHE_ENABLED,
+    namespace: config.CACHE_NAMESPACE,
+    registry: app.metrics,
+  });
   await app.register(databasePlugin, {
     url: config.MYSQL_URL,
     password: config.mysqlPassword,
@@ -40,14 +47,18 @@ export async function buildApp(config: WoodyConfig, overrides: FastifyServerOpti
     concurrency: config.HEAVY_CONCURRENCY,
     cpuIterations: config.HEAVY_CPU_ITERATIONS,
   });
-  await app.register(productsPlugin, { slowMs: config.DB_SLOW_MS, timeoutMs: config.DB_TIMEOUT_MS });
+  await app.register(productsPlugin, {
+    slowMs: config.DB_SLOW_MS,
+    timeoutMs: config.DB_TIMEOUT_MS,
+    summaryTtlMs: config.CACHE_LAST_TTL_MS,
+  });
   await app.register(ordersPlugin, {
     instanceId,
     leaseMs: config.ORDER_LEASE_MS,
     recoveryIntervalMs: config.ORDER_RECOVERY_INTERVAL_MS,
   });
 
-  await app.register(miscRoutes);
+  await app.register(miscRoutes, { heavyTtlMs: config.CACHE_HEAVY_TTL_MS });
   await app.register(productRoutes);
   await app.register(orderRoutes);
   return app;

@@ -23,6 +23,17 @@ export const woodyConfigSchema = Type.Object({
   ),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   CACHE_ENABLED: Type.Boolean({ default: true }),
+  CACHE_NAMESPACE: Type.String({ default: 'woody', pattern: '^[\\w.-]+$' }),
+  CACHE_HEAVY_TTL_MS: Type.Integer({
+    minimum: 1,
+    default: 30_000,
+    description: 'how long a heavy result stays cached',
+  }),
+  CACHE_LAST_TTL_MS: Type.Integer({
+    minimum: 1,
+    default: 15_000,
+    description: 'how long the product summary stays cached',
+  }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },

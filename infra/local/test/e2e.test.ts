@@ -80,6 +80,26 @@ describe('local stack end to end: 3 woody replicas behind the real nginx', () =>
     expect(onThree.elapsedMs * 2).toBeLessThan(onOne.elapsedMs);
   }, 60_000);
 
+  it('runs the heavy work once for 100 concurrent cold requests spread over 4 replicas (cache stampede)', async () => {
+    await stack.scale('woody-api', 4);
+    const producerRuns = async () => {
+      let total = 0;
+      for (const replica of stack.replicas('woody-api')) {
+        const metrics = await (await fetch(`${replica.url}/metrics`)).text();
+        for (const match of metrics.matchAll(/^cache_producer_runs_total\{name="heavy"[^}]*\} (\d+)$/gm))
+          total += Number(match[1]);
+      }
+      return total;
+    };
+    const before = await producerRuns();
+    const { responses } = await concurrent(100, () => `${api}/misc/heavy?name=stampede`);
+    expect(responses.map((response) => response.status)).toEqual(Array(100).fill(200));
+    expect(new Set(responses.map((response) => response.headers.get('x-instance'))).size).toBe(4);
+    expect(new Set(responses.map((response) => response.body)).size).toBe(1);
+    expect((await producerRuns()) - before).toBe(1);
+    await stack.scale('woody-api', 3);
+  }, 60_000);
+
   it('shows a product added through one replica when read through another', async () => {
     const created = await fetch(`${api}/products`, {
       method: 'POST',

@@ -73,7 +73,7 @@ export interface CachedFunction<Args extends unknown[], R> {
   /** The same call, with the cache's outcome (status for X-Cache). */
   fetch(...args: Args): Promise<CacheOutcome<R>>;
   keyFor(...args: Args): string;
-  invalidate(...args: Args): Promise<void>;
+  invalidate(...args: Args): Promise<boolean>;
 }
 
 const WARNING_INTERVAL_MS = 10_000;
@@ -137,6 +137,11 @@ export class Cache {
     return this.store !== undefined;
   }
 
+  /** True while the Redis connection is up (calls may still bypass while the breaker is open). */
+  get connected(): boolean {
+    return this.store?.ready ?? false;
+  }
+
   /** Returns the cached value, or runs the producer (once across all replicas) and caches its result. */
   async getOrSet<T>(key: string, producer: Producer<T>, options: EntryOptions<T>): Promise<T> {
     return (await this.fetch(key, producer, options)).value;
@@ -194,23 +199,29 @@ export class Cache {
     });
   }
 
-  /** After this resolves, no replica serves the old value, and a producer already running cannot write it back. */
-  async invalidate(key: string): Promise<void> {
+  /**
+   * After this resolves true, no replica serves the old value, and a producer already running cannot write
+   * it back. False when Redis could not be reached: entries then live until their TTL (a warning is logged).
+   */
+  async invalidate(key: string): Promise<boolean> {
     const fullKey = `${this.namespace}:${key}`;
     this.flights.delete(fullKey); // later callers must not join a flight that started before
-    if (!this.store) return;
-    await this.store.invalidateKey(fullKey);
+    const store = this.store;
+    if (!store) return true;
+    return (await this.attempt('invalidate', () => store.invalidateKey(fullKey))) !== undefined;
   }
 
-  /** Drops every entry carrying this tag, on every replica, in one Redis operation. */
-  async invalidateTag(tag: string): Promise<void> {
+  /** Drops every entry carrying this tag, on every replica, in one Redis operation; false if Redis is away. */
+  async invalidateTag(tag: string): Promise<boolean> {
     this.flights.clear();
-    await this.store?.invalidateTag(tag);
+    const store = this.store;
+    if (!store) return true;
+    return (await this.attempt('invalidate', () => store.invalidateTag(tag))) !== undefined;
   }
 
   /** Drops every entry of a namespace (this cache's by default); old entries expire by their TTL. */
-  async clear(namespace: string = this.namespace): Promise<void> {
-    await this.invalidateTag(`ns:${namespace}`);
+  async clear(namespace: string = this.namespace): Promise<boolean> {
+    return this.invalidateTag(`ns:${namespace}`);
   }
 
   /** The remaining lifetime of a stored entry in ms (for tests and diagnostics), -2 when absent. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Cache, CacheOutcome } from './cache.js';
+import { createCache, type Cache, type CacheOptions, type CacheOutcome } from './cache.js';
 
 const X_CACHE = { hit: 'HIT', miss: 'MISS', stale: 'STALE', bypass: 'BYPASS' } as const;
 
@@ -33,10 +33,15 @@ declare module 'fastify' {
   }
 }
 
-/** Decorates the app with its Cache and closes it with the app. */
-export const cachePlugin = fp<{ cache: Cache }>(
-  async (app: FastifyInstance, { cache }) => {
+/** Creates the app's Cache (logging through the app's logger), decorates the app with it, closes it with the app. */
+export const cachePlugin = fp<CacheOptions>(
+  async (app: FastifyInstance, options) => {
+    const cache = createCache({ logger: app.log, ...options });
     app.decorate('cache', cache);
+    app.log.info(
+      { enabled: cache.enabled, namespace: cache.namespace },
+      cache.enabled ? 'cache on' : 'cache off: every call bypasses',
+    );
     app.addHook('onClose', async () => cache.close());
   },
   { name: 'scale-lab-cache' },

@@ -1,3 +1,4 @@
+import type { Cache } from '@scale-lab/cache';
 import { withDatabase } from '@scale-lab/db';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -26,7 +27,11 @@ const toMovie = (row: MovieRow): Movie => ({
 });
 const COLUMNS = 'id, title, director, rating';
 
-export function createMovieRepository(db: Pool) {
+const MOVIES_TAG = 'movies';
+
+export function createMovieRepository(db: Pool, cache: Cache) {
+  // Every write changes what the cached reads would answer, on every replica.
+  const changed = () => cache.invalidateTag(MOVIES_TAG);
   const select = async (where: string, values: (string | number)[]) => {
     const [rows] = await db.execute<MovieRow[]>(`SELECT ${COLUMNS} FROM movie ${where}`, values);
     return rows.map(toMovie);
@@ -47,6 +52,7 @@ export function createMovieRepository(db: Pool) {
           'INSERT IGNORE INTO movie (id, title, director, rating) VALUES (?, ?, ?, ?)',
           [movie.id, movie.title, movie.director, movie.rating],
         );
+        if (result.affectedRows === 1) await changed();
         return result.affectedRows === 1;
       }),
 
@@ -56,6 +62,7 @@ export function createMovieRepository(db: Pool) {
           rating,
           id,
         ]);
+        if (result.affectedRows === 1) await changed();
         return result.affectedRows === 1 ? ((await select('WHERE id = ?', [id]))[0] ?? null) : null;
       }),
 
@@ -64,6 +71,7 @@ export function createMovieRepository(db: Pool) {
         const movie = (await select('WHERE id = ?', [id]))[0];
         if (!movie) return null;
         const [result] = await db.execute<ResultSetHeader>('DELETE FROM movie WHERE id = ?', [id]);
+        if (result.affectedRows === 1) await changed();
         return result.affectedRows === 1 ? movie : null;
       }),
   };
@@ -71,15 +79,32 @@ export function createMovieRepository(db: Pool) {
 
 export type MovieRepository = ReturnType<typeof createMovieRepository>;
 
+/** The reads, through the cache. */
+export function createMovieCatalog(repository: MovieRepository, cache: Cache, ttlMs: number) {
+  const options = { ttl: ttlMs, tags: [MOVIES_TAG] };
+  return {
+    all: cache.wrap(() => repository.all(), { ...options, name: 'movies.all' }),
+    byId: cache.wrap((id: string) => repository.byId(id), { ...options, name: 'movies.byId' }),
+    byTitle: cache.wrap((title: string) => repository.byTitle(title), { ...options, name: 'movies.byTitle' }),
+    byDirector: cache.wrap((director: string) => repository.byDirector(director), {
+      ...options,
+      name: 'movies.byDirector',
+    }),
+  };
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     movieRepository: MovieRepository;
+    movieCatalog: ReturnType<typeof createMovieCatalog>;
   }
 }
 
-export const moviesPlugin = fp(
-  async (app: FastifyInstance) => {
-    app.decorate('movieRepository', createMovieRepository(app.db));
+export const moviesPlugin = fp<{ cacheTtlMs: number }>(
+  async (app: FastifyInstance, { cacheTtlMs }) => {
+    const repository = createMovieRepository(app.db, app.cache);
+    app.decorate('movieRepository', repository);
+    app.decorate('movieCatalog', createMovieCatalog(repository, app.cache, cacheTtlMs));
   },
-  { name: 'movie-repository', dependencies: ['scale-lab-database'] },
+  { name: 'movie-repository', dependencies: ['scale-lab-database', 'scale-lab-cache'] },
 );

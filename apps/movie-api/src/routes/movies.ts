@@ -1,3 +1,4 @@
+import { setCacheHeaders } from '@scale-lab/cache';
 import { conflict, HttpError, notFound } from '@scale-lab/service';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -20,7 +21,7 @@ const ErrorSchema = Type.Object({
 const IdParams = Type.Object({ id: MovieId });
 
 export const movieRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { movieRepository } = app;
+  const { movieRepository, movieCatalog } = app;
 
   app.get('/', { schema: { summary: 'Welcome page, as in the tutorial' } }, async (_request, reply) =>
     reply.type('text/html').send("<h1 style='color:blue'>Welcome to the Movie service!</h1>"),
@@ -29,7 +30,11 @@ export const movieRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/json',
     { schema: { summary: 'All movies', response: { 200: Type.Array(MovieSchema) } } },
-    async () => movieRepository.all(),
+    async (_request, reply) => {
+      const outcome = await movieCatalog.all.fetch();
+      setCacheHeaders(reply, outcome);
+      return outcome.value;
+    },
   );
 
   app.get(
@@ -41,10 +46,11 @@ export const movieRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: MovieSchema, 404: ErrorSchema },
       },
     },
-    async (request) => {
-      const movie = await movieRepository.byId(request.params.id);
-      if (!movie) throw notFound(`movie ${request.params.id} not found`);
-      return movie;
+    async (request, reply) => {
+      const outcome = await movieCatalog.byId.fetch(request.params.id);
+      setCacheHeaders(reply, outcome);
+      if (!outcome.value) throw notFound(`movie ${request.params.id} not found`);
+      return outcome.value;
     },
   );
 
@@ -57,10 +63,11 @@ export const movieRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: MovieSchema, 404: ErrorSchema },
       },
     },
-    async (request) => {
-      const movie = await movieRepository.byTitle(request.query.title);
-      if (!movie) throw notFound(`movie title not found: ${request.query.title}`);
-      return movie;
+    async (request, reply) => {
+      const outcome = await movieCatalog.byTitle.fetch(request.query.title);
+      setCacheHeaders(reply, outcome);
+      if (!outcome.value) throw notFound(`movie title not found: ${request.query.title}`);
+      return outcome.value;
     },
   );
 
@@ -73,8 +80,10 @@ export const movieRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Array(MovieSchema), 404: ErrorSchema },
       },
     },
-    async (request) => {
-      const movies = await movieRepository.byDirector(request.query.director);
+    async (request, reply) => {
+      const outcome = await movieCatalog.byDirector.fetch(request.query.director);
+      setCacheHeaders(reply, outcome);
+      const movies = outcome.value;
       if (movies.length === 0) throw notFound(`no movie by director: ${request.query.director}`);
       return movies;
     },

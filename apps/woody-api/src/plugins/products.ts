@@ -1,7 +1,10 @@
+import type { Cache, CachedFunction } from '@scale-lab/cache';
 import { withDatabase } from '@scale-lab/db';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+
+const PRODUCTS_TAG = 'products';
 
 export interface Product {
   id: number;
@@ -26,7 +29,11 @@ const toProduct = (row: ProductRow): Product => ({
   createdAt: row.created_at.toISOString(),
 });
 
-export function createProductRepository(db: Pool, options: { slowMs: number; timeoutMs: number }) {
+export function createProductRepository(
+  db: Pool,
+  options: { slowMs: number; timeoutMs: number },
+  cache: Cache,
+) {
   return {
     add: (name: string) =>
       withDatabase(async () => {
@@ -35,6 +42,8 @@ export function createProductRepository(db: Pool, options: { slowMs: number; tim
           'SELECT id, name, created_at FROM product WHERE id = ?',
           [result.insertId],
         );
+        // The cached count and last product are wrong from now on, on every replica.
+        await cache.invalidateTag(PRODUCTS_TAG);
         return toProduct(rows[0]!);
       }),
 
@@ -94,12 +103,23 @@ export type ProductRepository = ReturnType<typeof createProductRepository>;
 declare module 'fastify' {
   interface FastifyInstance {
     productRepository: ProductRepository;
+    /** The slow count-and-last query through the cache (invalidated when a product is added). */
+    productSummary: CachedFunction<[], ProductSummary>;
   }
 }
 
-export const productsPlugin = fp<{ slowMs: number; timeoutMs: number }>(
+export const productsPlugin = fp<{ slowMs: number; timeoutMs: number; summaryTtlMs: number }>(
   async (app: FastifyInstance, options) => {
-    app.decorate('productRepository', createProductRepository(app.db, options));
+    const repository = createProductRepository(app.db, options, app.cache);
+    app.decorate('productRepository', repository);
+    app.decorate(
+      'productSummary',
+      app.cache.wrap(() => repository.lastWithCount(), {
+        name: 'products.last',
+        ttl: options.summaryTtlMs,
+        tags: [PRODUCTS_TAG],
+      }),
+    );
   },
-  { name: 'woody-products', dependencies: ['scale-lab-database'] },
+  { name: 'woody-products', dependencies: ['scale-lab-database', 'scale-lab-cache'] },
 );

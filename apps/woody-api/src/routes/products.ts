@@ -1,3 +1,4 @@
+import { setCacheHeaders } from '@scale-lab/cache';
 import { notFound } from '@scale-lab/service';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -50,7 +51,9 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/products/last',
     { schema: { summary: 'Product count and the last product, through a deliberately slow query' } },
     async (request, reply) => {
-      const summary = await productRepository.lastWithCount();
+      const outcome = await app.productSummary.fetch();
+      setCacheHeaders(reply, outcome);
+      const summary = outcome.value;
       if (wantsJson(request)) return summary;
       const last = summary.last ? summary.last.name : 'none';
       return reply.type('text/plain').send(`${summary.count} products, the last one is ${last}`);
