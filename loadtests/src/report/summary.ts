@@ -80,7 +80,10 @@ export function summarize(results: readonly ScenarioResult[]): SummaryRow[] {
         p99: latency(variant, 'p99').median,
         errors: variant.repeats.reduce((sum, r) => sum + r.errors, 0),
         non2xx: variant.repeats.reduce((sum, r) => sum + r.non2xx, 0),
-        speedUp: rps.median / base,
+        // Replicas compare with one replica of the same heavy mode; other scenarios with their first variant.
+        speedUp:
+          rps.median /
+          (sameModeSingle && scenario.scenario === 'replicas' ? throughput(sameModeSingle).median : base),
         efficiency:
           scenario.scenario === 'replicas' && sameModeSingle
             ? scalingEfficiency(rps.median, replicas, throughput(sameModeSingle).median)
