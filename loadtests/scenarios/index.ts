@@ -135,7 +135,23 @@ export const tutorial: Scenario = {
   ],
 };
 
-export const scenarios: readonly Scenario[] = [baseline, replicas, cache, tutorial];
+export const offload: Scenario = {
+  name: 'offload',
+  title: 'Static offload: the page and its 6 MB image, from the rate-limited origin or through the cdn tier',
+  expectation:
+    'Through the cdn the page loads without waiting for the rate-limited origin, which no longer serves the image.',
+  model: { kind: 'page', path: '/' },
+  requests: [],
+  warmupSeconds: 0,
+  repeats: 3,
+  variants: [
+    { name: 'origin', target: 'site', assets: 'origin' },
+    // Its warm-up page load fills the cdn; the measured loads should not reach the origin for the image.
+    { name: 'cdn', target: 'site', assets: 'cdn' },
+  ],
+};
+
+export const scenarios: readonly Scenario[] = [baseline, replicas, cache, tutorial, offload];
 
 /** The scenario as a --quick run uses it. */
 export function forRun(scenario: Scenario, quick: boolean): Scenario {

@@ -22,7 +22,10 @@ export interface RequestSpec {
  * like the tutorial's 500 processes.
  */
 export type LoadModel =
-  { kind: 'closed'; connections: number; durationSeconds: number } | { kind: 'burst'; requests: number };
+  | { kind: 'closed'; connections: number; durationSeconds: number }
+  | { kind: 'burst'; requests: number }
+  // page: one page load per repeat, like a browser with an empty cache (the HTML, then all its assets).
+  | { kind: 'page'; path: string };
 
 export type CacheState = 'off' | 'cold' | 'warm';
 
@@ -36,6 +39,8 @@ export interface Variant {
   target: Target;
   /** cold: the cache is cleared before every repeat and warm-up is skipped; warm: filled by the warm-up. */
   cache?: CacheState;
+  /** page model: where the page's heavy assets come from. */
+  assets?: 'origin' | 'cdn';
   /** Overrides of the scenario's requests for this variant. */
   requests?: readonly RequestSpec[];
 }

@@ -30,6 +30,14 @@ export interface RepeatResult {
   generatorCpu: number;
   /** Burst model only: each request's time in ms, in sending order (as the tutorial printed them). */
   perRequestMs?: number[];
+  /** Page model only: the page load and what the origin served for it (from its access log). */
+  offload?: {
+    pageLoadMs: number;
+    originRequests: number;
+    originBytes: number;
+    bigImageFromOrigin: number;
+    bytesByHost: Record<string, number>;
+  };
 }
 
 export interface VariantResult {

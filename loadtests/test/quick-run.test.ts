@@ -69,8 +69,24 @@ describe('a real --quick run', () => {
     expect(Object.keys(row('tutorial', 'one replica').perInstance)).toHaveLength(1);
   });
 
+  it('serves no request for the big image from the origin through the cdn after warm-up', () => {
+    const offload = results.find((r) => r.scenario === 'offload')!;
+    const [origin, cdn] = offload.variants;
+    for (const repeat of origin!.repeats) expect(repeat.offload!.bigImageFromOrigin).toBe(1);
+    for (const repeat of cdn!.repeats) {
+      expect(repeat.offload!.bigImageFromOrigin).toBe(0);
+      expect(repeat.perCacheStatus.HIT).toBeGreaterThanOrEqual(1); // the image came from the cdn's cache
+    }
+    expect(row('offload', 'cdn').offload!.originBytes).toBeLessThan(
+      row('offload', 'origin').offload!.originBytes / 10,
+    );
+    expect(row('offload', 'cdn').offload!.pageLoadMs.median).toBeLessThan(
+      row('offload', 'origin').offload!.pageLoadMs.median,
+    );
+  });
+
   it('counts every request the servers counted (conservation, within the in-flight margin)', () => {
-    for (const r of report.rows) {
+    for (const r of report.rows.filter((row) => row.scenario !== 'offload')) {
       expect(r.conservation, `${r.scenario} ${r.variant}`).toBeDefined();
       expect(r.conservation!.holds, `${r.scenario} ${r.variant}: ${JSON.stringify(r.conservation)}`).toBe(
         true,

@@ -14,6 +14,34 @@ export interface ProxyConfigOptions {
   staticRateLimit: string;
   /** Prefix for heavy assets in the page (a CDN tier's URL), '' to serve them from the site itself. */
   cdnBaseUrl: string;
+  /** A CDN-style caching tier in front of the site (the origin), on this port. */
+  cdn?: { port: number; cacheDir: string };
+}
+
+/**
+ * The cdn tier: an nginx cache in front of the origin. Hashed assets are immutable, so once one copy is
+ * cached the origin never sees a request for it again.
+ */
+function cdnServer(cdn: { port: number; cacheDir: string }, originPort: number): string {
+  return `  proxy_cache_path ${cdn.cacheDir} levels=1:2 keys_zone=cdn:10m max_size=1g inactive=7d use_temp_path=off;
+
+  server {
+    listen 127.0.0.1:${cdn.port};
+    location / {
+      proxy_pass http://127.0.0.1:${originPort};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_cache cdn;
+      proxy_cache_valid 200 7d;
+      # One fill per object even when many clients ask at once.
+      proxy_cache_lock on;
+      proxy_cache_lock_timeout 60s;
+      add_header X-Cache $upstream_cache_status always;
+      add_header Access-Control-Allow-Origin * always;
+    }
+${stubStatus}
+  }
+`;
 }
 
 function upstreamBlock({ name, servers }: Upstream): string {
@@ -53,7 +81,7 @@ const stubStatus = `    location = /nginx_status {
 
 /** The local stack's reverse proxy: the site (front + /api/) and the movie load balancer. */
 export function renderProxyConfig(options: ProxyConfigOptions): string {
-  return `${upstreamBlock(options.woody)}
+  return `${options.cdn ? cdnServer(options.cdn, options.sitePort) : ''}${upstreamBlock(options.woody)}
 ${upstreamBlock(options.movie)}
 
   server {

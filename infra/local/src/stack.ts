@@ -32,18 +32,24 @@ export interface LocalStackOptions {
   staticRateLimit?: string;
   /** Base URL of a CDN tier for heavy assets; '' serves them from the site (default). */
   cdnBaseUrl?: string;
+  /** Also start the cdn tier (an nginx cache in front of the site) on this port. */
+  cdnPort?: number;
   log?: (line: string) => void;
 }
 
 export interface LocalStack {
   siteUrl: string;
   movieUrl: string;
+  /** The cdn tier's URL, when cdnPort was given. */
+  cdnUrl?: string;
   mysqlUrl: string;
   redisUrl: string;
   /** Where the stack keeps its data and logs; removed by stop(). */
   dir: string;
   accessLog: string;
   replicas(service: ServiceName): ReplicaInfo[];
+  /** Points the page's heavy assets at a CDN base URL ('' for the site itself) and reloads nginx. */
+  setCdnBaseUrl(url: string): Promise<void>;
   /** Starts or stops replicas; with `env`, replaces them all by replicas with that environment. */
   scale(service: ServiceName, count: number, env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
@@ -73,6 +79,13 @@ function assertBuilt(): void {
   }
 }
 
+function checkedCdnBaseUrl(url: string): string {
+  if (url && !/^https?:\/\/[^\s'"]+[^/]$/.test(url)) {
+    throw new StackError(`cdnBaseUrl must be an http(s) URL without a trailing slash (got ${url})`);
+  }
+  return url;
+}
+
 function assertReplicaCount(service: ServiceName, count: number): void {
   if (!Number.isInteger(count) || count < 0 || count > 64) {
     throw new StackError(`${service}: replica count must be an integer from 0 to 64 (got ${count})`);
@@ -87,15 +100,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const log = options.log ?? (() => undefined);
   const sitePort = options.sitePort ?? 8080;
   const moviePort = options.moviePort ?? 8000;
-  const cdnBaseUrl = options.cdnBaseUrl ?? '';
-  if (cdnBaseUrl && !/^https?:\/\/[^\s'"]+[^/]$/.test(cdnBaseUrl)) {
-    throw new StackError(`cdnBaseUrl must be an http(s) URL without a trailing slash (got ${cdnBaseUrl})`);
-  }
+  let cdnBaseUrl = checkedCdnBaseUrl(options.cdnBaseUrl ?? '');
   const counts = { 'woody-api': options.woodyReplicas ?? 3, 'movie-api': options.movieReplicas ?? 2 };
   for (const service of ['woody-api', 'movie-api'] as const) assertReplicaCount(service, counts[service]);
   assertBuilt();
   await assertPortFree(sitePort, 'the site: front and woody-api');
   await assertPortFree(moviePort, 'the movie-api load balancer');
+  if (options.cdnPort !== undefined) await assertPortFree(options.cdnPort, 'the cdn tier');
 
   const dir = await mkdtemp(join(tmpdir(), 'scale-lab-stack-'));
   const logDir = join(dir, 'logs');
@@ -127,6 +138,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       movie: { name: 'movie_api', servers: replicas['movie-api'].map((replica) => replica.address) },
       staticRateLimit: options.staticRateLimit ?? '300k',
       cdnBaseUrl,
+      cdn:
+        options.cdnPort === undefined
+          ? undefined
+          : { port: options.cdnPort, cacheDir: join(dir, 'cdn-cache') },
     });
 
   let mysqlUrl = '';
@@ -156,7 +171,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       replicas[service].push(...(await startReplicas(service, counts[service] - 1, serviceEnv[service])));
     }
     log('starting nginx');
-    nginx = await startNginx({ http: proxyConfig(), ports: [sitePort, moviePort], baseDir: dir });
+    const ports = [sitePort, moviePort, ...(options.cdnPort === undefined ? [] : [options.cdnPort])];
+    nginx = await startNginx({ http: proxyConfig(), ports, baseDir: dir });
   } catch (error) {
     await stopEverything();
     throw error;
@@ -190,11 +206,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return {
     siteUrl: `http://127.0.0.1:${sitePort}`,
     movieUrl: `http://127.0.0.1:${moviePort}`,
+    cdnUrl: options.cdnPort === undefined ? undefined : `http://127.0.0.1:${options.cdnPort}`,
     mysqlUrl,
     redisUrl: redis.url,
     dir,
     accessLog: nginx.accessLog,
     replicas: (service) => replicas[service].map((replica) => replica.describe()),
+    setCdnBaseUrl: async (url) => {
+      cdnBaseUrl = checkedCdnBaseUrl(url);
+      await nginx!.reload(proxyConfig());
+      await sleep(RELOAD_SETTLE_MS);
+    },
     // One scaling operation at a time: two overlapping ones would each reload nginx with half the truth.
     scale: (service, count, env) => {
       const next = scaling.then(() => scale(service, count, env));

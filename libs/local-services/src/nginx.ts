@@ -46,7 +46,8 @@ http {
   include /etc/nginx/mime.types;
   default_type application/octet-stream;
   log_format scale_lab '$remote_addr [$time_local] "$request" $status $body_bytes_sent '
-                       'rt=$request_time upstream=$upstream_addr urt=$upstream_response_time';
+                       'rt=$request_time upstream=$upstream_addr urt=$upstream_response_time '
+                       'port=$server_port cache=$upstream_cache_status';
   access_log ${dir}/access.log scale_lab;
 ${http}
 }

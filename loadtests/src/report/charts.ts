@@ -110,3 +110,31 @@ export function cacheComparison(cache: ScenarioResult): string {
     ],
   });
 }
+
+export function offloadComparison(offload: ScenarioResult): string {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  const loads = (v: ScenarioResult['variants'][number]) => v.repeats.map((r) => r.offload!).filter(Boolean);
+  return svg({
+    title: { text: 'Static offload: origin vs cdn tier (per page load)', left: 'center' },
+    legend: { bottom: 0 },
+    grid: { bottom: 70 },
+    xAxis: { type: 'category', data: offload.variants.map((v) => v.name) },
+    yAxis: [
+      { type: 'value', name: 'page load (s)' },
+      { type: 'value', name: 'origin MB' },
+    ],
+    series: [
+      {
+        name: 'page-load time (s)',
+        type: 'bar',
+        data: offload.variants.map((v) => median(loads(v).map((o) => o.pageLoadMs)) / 1000),
+      },
+      {
+        name: 'bytes served by the origin (MB)',
+        type: 'bar',
+        yAxisIndex: 1,
+        data: offload.variants.map((v) => median(loads(v).map((o) => o.originBytes)) / 1e6),
+      },
+    ],
+  });
+}

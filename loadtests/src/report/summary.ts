@@ -28,6 +28,8 @@ export interface SummaryRow {
   hitRatio: number;
   perInstance: Record<string, number>;
   generatorBound: boolean;
+  /** Static offload (page model): page-load time, and what the origin served per page load (medians). */
+  offload?: { pageLoadMs: Spread; originRequests: number; originBytes: number; bigImageFromOrigin: number };
   /** Conservation check: requests the servers counted minus those the runner counted, worst repeat. */
   conservation?: { worstGap: number; margin: number; holds: boolean };
 }
@@ -55,6 +57,17 @@ export function conservation(variant: VariantResult, connections: number | undef
     if (gap < 0 || gap > margin) holds = false;
   }
   return { worstGap, margin, holds };
+}
+
+function offloadOf(variant: VariantResult): SummaryRow['offload'] {
+  const loads = variant.repeats.map((r) => r.offload).filter((o) => o !== undefined);
+  if (loads.length === 0) return undefined;
+  return {
+    pageLoadMs: spread(loads.map((o) => o.pageLoadMs)),
+    originRequests: spread(loads.map((o) => o.originRequests)).median,
+    originBytes: spread(loads.map((o) => o.originBytes)).median,
+    bigImageFromOrigin: Math.max(...loads.map((o) => o.bigImageFromOrigin)),
+  };
 }
 
 export function summarize(results: readonly ScenarioResult[]): SummaryRow[] {
@@ -92,6 +105,7 @@ export function summarize(results: readonly ScenarioResult[]): SummaryRow[] {
         perInstance: perInstance(variant),
         generatorBound: generatorBound(variant),
         conservation: conservation(variant, scenario.connections),
+        offload: offloadOf(variant),
       });
     }
   }

@@ -1,7 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ScenarioResult } from '../schema.js';
-import { cacheComparison, latencyPercentiles, requestsPerReplica, throughputVsReplicas } from './charts.js';
+import {
+  cacheComparison,
+  latencyPercentiles,
+  offloadComparison,
+  requestsPerReplica,
+  throughputVsReplicas,
+} from './charts.js';
 import { formatSpread, summarize, type SummaryRow } from './summary.js';
 
 export interface Report {
@@ -15,6 +21,20 @@ const pct = (value: number | undefined) =>
   value === undefined || !Number.isFinite(value) ? '–' : `${(value * 100).toFixed(1)} %`;
 const times = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '–');
 const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(0));
+
+/** Page loads: time, and what reached the origin (the lab measured this wrong with wget -r). */
+export function offloadTable(rows: readonly SummaryRow[]): string {
+  const offload = rows.filter((r) => r.offload);
+  if (offload.length === 0) return '';
+  return [
+    '| assets from | page load s median (min–max) | requests to the origin per load | bytes from the origin per load | big image from the origin (max) |',
+    '|---|---|---|---|---|',
+    ...offload.map(
+      (r) =>
+        `| ${r.variant} | ${formatSpread({ median: r.offload!.pageLoadMs.median / 1000, min: r.offload!.pageLoadMs.min / 1000, max: r.offload!.pageLoadMs.max / 1000 }, 2)} | ${r.offload!.originRequests} | ${(r.offload!.originBytes / 1e6).toFixed(2)} MB | ${r.offload!.bigImageFromOrigin} |`,
+    ),
+  ].join('\n');
+}
 
 export function markdownTable(rows: readonly SummaryRow[]): string {
   const header =
@@ -51,6 +71,9 @@ function charts(results: readonly ScenarioResult[]): { name: string; title: stri
   }
   const cache = results.find((r) => r.scenario === 'cache');
   if (cache) out.push({ name: 'cache', title: 'Cache off, cold and warm', svg: cacheComparison(cache) });
+  const offload = results.find((r) => r.scenario === 'offload');
+  if (offload)
+    out.push({ name: 'offload', title: 'Static offload: origin vs cdn', svg: offloadComparison(offload) });
   return out;
 }
 
@@ -67,6 +90,8 @@ Every number was measured by the Node runner on this machine; medians of the rep
 
 ${markdownTable(report.rows)}
 
+${offloadTable(report.rows)}
+
 ${report.results.map((r) => `- **${r.scenario}** (${r.model}): ${r.expectation}`).join('\n')}
 
 ${WHY_SEQUENTIAL}
@@ -75,21 +100,27 @@ ${chartList.map((c) => `## ${c.title}\n\n![${c.title}](charts/${c.name}.svg)`).j
 `;
 }
 
-function html(report: Report, chartList: { title: string; svg: string }[], markdownText: string): string {
-  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const table = markdownTable(report.rows)
+function htmlTable(markdownText: string): string {
+  return markdownText
     .split('\n')
     .filter((line) => !line.startsWith('|---'))
     .map((line, i) => {
       const cells = line
         .split('|')
         .slice(1, -1)
-        .map((cell) => escape(cell.trim()));
+        .map((cell) => escapeHtml(cell.trim()));
       const tag = i === 0 ? 'th' : 'td';
       return `<tr>${cells.map((cell) => `<${tag}>${cell}</${tag}>`).join('')}</tr>`;
     })
     .join('\n');
-  const intro = escape(markdownText.split('\n').slice(2, 4).join(' '));
+}
+
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+function html(report: Report, chartList: { title: string; svg: string }[], markdownText: string): string {
+  const table = htmlTable(markdownTable(report.rows));
+  const offload = offloadTable(report.rows);
+  const intro = escapeHtml(markdownText.split('\n').slice(2, 4).join(' '));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Scale Lab comparison report</title>
 <style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1rem}table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ccc;padding:.25rem .4rem}figure{margin:1.5rem 0}</style>
@@ -97,9 +128,10 @@ function html(report: Report, chartList: { title: string; svg: string }[], markd
 <h1>Scale Lab comparison report</h1>
 <p>${intro}</p>
 <table>${table}</table>
-<ul>${report.results.map((r) => `<li><b>${escape(r.scenario)}</b> (${escape(r.model)}): ${escape(r.expectation)}</li>`).join('')}</ul>
-<p>${escape(WHY_SEQUENTIAL)}</p>
-${chartList.map((c) => `<figure><figcaption>${escape(c.title)}</figcaption>${c.svg}</figure>`).join('\n')}
+${offload ? `<h2>Static offload</h2><table>${htmlTable(offload)}</table>` : ''}
+<ul>${report.results.map((r) => `<li><b>${escapeHtml(r.scenario)}</b> (${escapeHtml(r.model)}): ${escapeHtml(r.expectation)}</li>`).join('')}</ul>
+<p>${escapeHtml(WHY_SEQUENTIAL)}</p>
+${chartList.map((c) => `<figure><figcaption>${escapeHtml(c.title)}</figcaption>${c.svg}</figure>`).join('\n')}
 </body></html>
 `;
 }
