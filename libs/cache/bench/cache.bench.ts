@@ -11,11 +11,16 @@ const PRODUCER_MS = Number(process.env.BENCH_PRODUCER_MS ?? 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const LOOP = Number(process.env.BENCH_LOOP ?? 20_000);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
 
 async function routeThroughput(redisUrl: string, enabled: boolean) {
-  const cache = createCache({ redisUrl, enabled, namespace: `bench-${enabled ? 'on' : 'off'}-${Date.now()}` });
+  const cache = createCache({
+    redisUrl,
+    enabled,
+    namespace: `bench-${enabled ? 'on' : 'off'}-${Date.now()}`,
+  });
   const app = Fastify();
   const slowLookup = cache.wrap(
     async (id: string) => {
@@ -33,7 +38,11 @@ async function routeThroughput(redisUrl: string, enabled: boolean) {
   const { port } = app.server.address() as { port: number };
   while (enabled && !cache.connected) await new Promise((resolve) => setTimeout(resolve, 10));
   await fetch(`http://127.0.0.1:${port}/product/1`); // warm: the measured requests are hits
-  const result = await autocannon({ url: `http://127.0.0.1:${port}/product/1`, connections: 20, duration: SECONDS });
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/product/1`,
+    connections: 20,
+    duration: SECONDS,
+  });
   await app.close();
   await cache.close();
   return result;
@@ -66,7 +75,9 @@ async function libraryOverhead(redisUrl: string) {
 const redis = await startRedis();
 try {
   console.log(`Scale Lab cache benchmark — ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}`);
-  console.log(`route: GET /product/1, producer ${PRODUCER_MS} ms, autocannon 20 connections × ${SECONDS} s\n`);
+  console.log(
+    `route: GET /product/1, producer ${PRODUCER_MS} ms, autocannon 20 connections × ${SECONDS} s\n`,
+  );
   const on = await routeThroughput(redis.url, true);
   const off = await routeThroughput(redis.url, false);
   const row = (label: string, r: autocannon.Result) =>
@@ -77,9 +88,15 @@ try {
 
   const { bareSamples, cacheSamples } = await libraryOverhead(redis.url);
   console.log(`hit path, ${LOOP} sequential calls after 1000 warm-up calls:`);
-  console.log(`  bare ioredis GET + JSON.parse   p50 ${fmt(percentile(bareSamples, 50))}   p99 ${fmt(percentile(bareSamples, 99))}`);
-  console.log(`  cache.getOrSet (hit)            p50 ${fmt(percentile(cacheSamples, 50))}   p99 ${fmt(percentile(cacheSamples, 99))}`);
-  console.log(`  library overhead                p50 ${fmt(percentile(cacheSamples, 50) - percentile(bareSamples, 50))}   (target ≤ 0.050 ms)`);
+  console.log(
+    `  bare ioredis GET + JSON.parse   p50 ${fmt(percentile(bareSamples, 50))}   p99 ${fmt(percentile(bareSamples, 99))}`,
+  );
+  console.log(
+    `  cache.getOrSet (hit)            p50 ${fmt(percentile(cacheSamples, 50))}   p99 ${fmt(percentile(cacheSamples, 99))}`,
+  );
+  console.log(
+    `  library overhead                p50 ${fmt(percentile(cacheSamples, 50) - percentile(bareSamples, 50))}   (target ≤ 0.050 ms)`,
+  );
 } finally {
   await redis.stop();
 }

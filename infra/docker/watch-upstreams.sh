@@ -1,0 +1,49 @@
+#!/bin/sh
+# Keeps nginx's upstream server lists equal to what Docker's DNS says the replicas are.
+#
+# Docker answers a service name with every replica's address (compose: the service name; Swarm with
+# endpoint_mode dnsrr: the service name too), but nginx resolves upstream names once, at start, and its
+# re-resolving `server … resolve` needs nginx 1.27.3+. So: look the names up every RESOLVE_INTERVAL
+# seconds with getent (a fresh query each time, whatever the DNS TTL), rewrite the list when it changed,
+# and reload nginx gracefully (old workers finish their requests).
+#
+# UPSTREAMS: space-separated name=host:port, e.g. "woody_api=woody-api:3000 front=front:8080".
+# Usage: watch-upstreams.sh --once (write the lists, no reload) | watch-upstreams.sh (loop forever)
+set -u
+run_dir="${RUN_DIR:-/tmp/nginx}"
+dir="$run_dir/upstreams"
+conf="$run_dir/nginx.conf"
+interval="${RESOLVE_INTERVAL:-2}"
+mkdir -p "$dir"
+
+render() { # name host port -> prints the server lines for that upstream
+  addresses="$(getent ahostsv4 "$2" 2>/dev/null | awk '{print $1}' | sort -u)"
+  if [ -z "$addresses" ]; then
+    # An upstream needs a server: a marked-down one answers 502 until a replica appears.
+    echo "server 127.0.0.1:9 down; # no replica of $2 resolved"
+    return
+  fi
+  for address in $addresses; do
+    echo "server $address:$3 max_fails=1 fail_timeout=5s;"
+  done
+}
+
+sync_all() { # prints "changed" when any list changed
+  for entry in $UPSTREAMS; do
+    name="${entry%%=*}"; target="${entry#*=}"; host="${target%:*}"; port="${target##*:}"
+    next="$(render "$name" "$host" "$port")"
+    if [ ! -f "$dir/$name.conf" ] || [ "$next" != "$(cat "$dir/$name.conf")" ]; then
+      printf '%s\n' "$next" > "$dir/$name.conf.tmp" && mv "$dir/$name.conf.tmp" "$dir/$name.conf"
+      echo "watch-upstreams: $name -> $(printf '%s' "$next" | awk '{print $2}' | tr -d ';' | tr '\n' ' ')" >&2
+      echo changed
+    fi
+  done
+}
+
+if [ "${1:-}" = --once ]; then sync_all >/dev/null; exit 0; fi
+
+while sleep "$interval"; do
+  if [ -n "$(sync_all)" ]; then
+    if nginx -e stderr -t -q -c "$conf" 2>/dev/null; then nginx -e stderr -s reload -c "$conf"; else echo "watch-upstreams: nginx -t failed, not reloading" >&2; fi
+  fi
+done
