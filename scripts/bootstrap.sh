@@ -35,7 +35,11 @@ missing_debian_packages() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
   # The browser test drives Debian's Chromium (never a downloaded browser); only the tests need it.
-  if [ "${SCALE_LAB_WITH_BROWSER:-0}" = 1 ]; then command -v chromium >/dev/null || missing+=(chromium); fi
+  # The container-config tests check the HAProxy variant's config with Debian's haproxy.
+  if [ "${SCALE_LAB_WITH_BROWSER:-0}" = 1 ]; then
+    command -v chromium >/dev/null || missing+=(chromium)
+    command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+  fi
   printf '%s\n' "${missing[@]}"
 }
 

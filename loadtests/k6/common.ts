@@ -5,6 +5,10 @@ import type { RequestSpec, Scenario } from '../scenarios/index.ts';
 
 /** Where the stack answers: the proxy in compose or Swarm (see docs/measuring.md). */
 export const BASE_URL = __ENV.BASE_URL || 'http://localhost';
+/** The movie load balancer (the tutorial's port 8000). */
+export const MOVIE_URL = __ENV.MOVIE_URL || 'http://localhost:8000';
+/** Where handleSummary writes k6-<scenario>.json (the compose k6 service mounts ./results/k6 here). */
+export const RESULTS_DIR = __ENV.RESULTS_DIR || 'results';
 /** k6 cannot scale the stack: name the variant you deployed (e.g. "sleep × 3") when you run it. */
 export const VARIANT = __ENV.VARIANT || 'as deployed';
 
@@ -99,7 +103,7 @@ export function summaryFor(scenario: Scenario, data: SummaryData) {
     ],
   };
   return {
-    [`results/k6-${scenario.name}.json`]: JSON.stringify(result, null, 2),
+    [`${RESULTS_DIR}/k6-${scenario.name}.json`]: JSON.stringify(result, null, 2),
     stdout: `${scenario.name} (${VARIANT}): ${requests} requests, ${result.variants[0]!.repeats[0]!.requestsPerSecond.toFixed(1)} req/s, p50 ${duration.med.toFixed(1)} ms, p99 ${duration['p(99)'].toFixed(1)} ms, failed ${failed}\n`,
   };
 }
