@@ -163,5 +163,14 @@ describe('report', () => {
     expect(markdown).toContain('test cpu');
     expect(markdown).toContain('time curl');
     expect(JSON.parse(await readFile(join(directory, 'report.json'), 'utf8')).rows).toHaveLength(4);
+    expect(markdown).toContain('Every number was measured by the Node runner');
+  });
+
+  it('says which runner measured what when k6 results are compared with the Node runner', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'scale-lab-report-'));
+    await writeReport([fixture, { ...fixture, scenario: 'replicas-k6', runner: 'k6' }], directory);
+    const markdown = await readFile(join(directory, 'report.md'), 'utf8');
+    expect(markdown).toContain('Measured by the Node runner: replicas; by k6: replicas-k6');
+    expect(markdown).not.toContain('Every number was measured by the Node runner');
   });
 });

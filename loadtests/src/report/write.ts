@@ -81,12 +81,22 @@ const WHY_SEQUENTIAL = `Why not \`time curl\`? One request that takes 1 s takes 
 not speed. Only concurrent load shows them, as throughput and as the latency of requests that would otherwise
 have queued. The lab's "replicas change nothing" was measured one request at a time.`;
 
+/** Which runner measured what: a k6 number is never presented as the Node runner's, or the reverse. */
+function measuredBy(report: Report): string {
+  const byRunner = (runner: 'node' | 'k6') =>
+    report.results.filter((r) => r.runner === runner).map((r) => r.scenario);
+  const [node, k6] = [byRunner('node'), byRunner('k6')];
+  if (k6.length === 0) return 'Every number was measured by the Node runner';
+  if (node.length === 0) return 'Every number was measured by k6';
+  return `Measured by the Node runner: ${node.join(', ')}; by k6: ${k6.join(', ')}`;
+}
+
 function markdown(report: Report, chartList: { name: string; title: string }[]): string {
   const fp = report.fingerprint;
   return `# Scale Lab comparison report
 
 Generated ${report.generatedAt}${fp ? ` on ${fp.cpuCount} × ${fp.cpuModel}, ${fp.memoryGiB} GiB, ${fp.os}; Node ${fp.node}, nginx ${fp.nginx}, Redis ${fp.redis}, MariaDB ${fp.mariadb}; stack: ${fp.stackMode}; commit ${fp.gitCommit}` : ''}.
-Every number was measured by the Node runner on this machine; medians of the repeats, (min–max) spread.
+${measuredBy(report)}; medians of the repeats, (min–max) spread.
 
 ${markdownTable(report.rows)}
 
