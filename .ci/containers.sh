@@ -50,7 +50,7 @@ status=0
 nx run-many -t docker-build --output-style=stream-without-prefixes 2>&1 | tee "$log" || status=$?
 # Nx exits 0 with "No tasks were run" when no project has the target: that is a failure here.
 images=6
-if [ "$status" -eq 0 ] && grep -q "Successfully ran target docker-build for $images projects" "$log"; then
+if [ "$status" -eq 0 ] && sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -q "Successfully ran target docker-build for $images projects"; then
   result "nx run-many -t docker-build built $images images" 0
 else
   result "nx run-many -t docker-build built $images images" 1
