@@ -4,8 +4,12 @@
 //   node .ci/smoke.mjs --mode swarm --name scale-lab-ci --site http://127.0.0.1:18080 \
 //        --movie http://127.0.0.1:18000 --cdn http://127.0.0.1:18081
 // Prints one line per check and closes with "smoke: N passed, N failed"; exits 1 if any failed.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { get as httpGet } from 'node:http';
+import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 const { values: args } = parseArgs({
   options: {
@@ -36,11 +40,13 @@ async function request(url, init = {}) {
   return { status: response.status, headers: response.headers, body, text: () => body.toString('utf8') };
 }
 
-function run(command, ...commandArgs) {
-  const result = spawnSync(command, commandArgs, { encoding: 'utf8' });
-  if (result.status !== 0)
-    throw new Error(`${command} ${commandArgs.join(' ')}: ${result.stderr || result.stdout}`);
-  return result.stdout;
+/** Runs a docker command without blocking the event loop: the light load must go on meanwhile. */
+async function run(command, ...commandArgs) {
+  try {
+    return (await execFileAsync(command, commandArgs, { encoding: 'utf8' })).stdout;
+  } catch (error) {
+    throw new Error(`${command} ${commandArgs.join(' ')}: ${error.stderr || error.message}`);
+  }
 }
 
 async function waitUntil(what, probe, timeoutMs) {
@@ -67,7 +73,26 @@ async function distinctInstances(count) {
   return seen;
 }
 
-/** Light load (4 concurrent loops of GETs) until stop() — every non-2xx and every error is counted. */
+/**
+ * One GET on a new connection, as from a new client. (A client's idle keep-alive connection can be closed
+ * by a reloading nginx at the instant it sends on it; browsers resend such requests, plain HTTP clients
+ * do not. That is the proxy's reload, not a replica coming or going: see docs/containers.md.)
+ */
+function getOnNewConnection(url) {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { agent: false, timeout: 15_000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode, body }));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout after 15 s')));
+    request.on('error', reject);
+  });
+}
+
+/** Light load (4 concurrent clients looping over GETs) until stop(): every non-2xx and every error counts. */
 function lightLoad() {
   const tally = { ok: 0, failed: 0, examples: [] };
   let running = true;
@@ -76,16 +101,16 @@ function lightLoad() {
     for (let i = 0; running; i++) {
       const path = paths[(i + worker) % paths.length];
       try {
-        const response = await request(`${args.site}${path}`);
+        const response = await getOnNewConnection(`${args.site}${path}`);
         if (response.status >= 200 && response.status < 300) tally.ok++;
         else {
           tally.failed++;
           if (tally.examples.length < 5)
-            tally.examples.push(`${path} → ${response.status} ${response.text().slice(0, 80)}`);
+            tally.examples.push(`${path} → ${response.status} ${response.body.slice(0, 80)}`);
         }
       } catch (error) {
         tally.failed++;
-        if (tally.examples.length < 5) tally.examples.push(`${path} → ${error?.cause?.code ?? error}`);
+        if (tally.examples.length < 5) tally.examples.push(`${path} → ${error.code ?? error.message}`);
       }
       await sleep(20);
     }
@@ -99,10 +124,11 @@ function lightLoad() {
   };
 }
 
-function scaleWoody(replicas) {
-  if (swarm) run(args.docker, 'service', 'scale', '--detach=false', `${args.name}_woody-api=${replicas}`);
+async function scaleWoody(replicas) {
+  if (swarm)
+    await run(args.docker, 'service', 'scale', '--detach=false', `${args.name}_woody-api=${replicas}`);
   else
-    run(
+    await run(
       'docker-compose',
       '-p',
       args.name,
@@ -208,7 +234,7 @@ if (bigImage) {
 // 4. Scale woody-api 3 → 5: five distinct replicas answer within 10 s, nobody touched the proxy.
 const before = await distinctInstances(30);
 check('woody-api: 3 replicas answer before scaling', before.size === 3, [...before].join(' '));
-scaleWoody(5);
+await scaleWoody(5);
 const scaledAt = Date.now();
 let five = new Set();
 const sawFive = await waitUntil(
@@ -225,7 +251,7 @@ check(
 // 5. Scale 5 → 2 under light load: zero failed requests.
 let load = lightLoad();
 await sleep(2000);
-scaleWoody(2);
+await scaleWoody(2);
 await sleep(8000);
 let tally = await load.stop();
 const two = await distinctInstances(30);
@@ -240,7 +266,7 @@ check('woody-api: 2 replicas answer after scaling down', two.size === 2, [...two
 if (swarm) {
   load = lightLoad();
   await sleep(2000);
-  run(
+  await run(
     args.docker,
     'service',
     'update',
