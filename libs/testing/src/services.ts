@@ -41,6 +41,9 @@ async function waitForMysql(url: string, timeoutMs: number): Promise<void> {
 }
 
 async function startContainers(): Promise<TestServices> {
+  // Its reaper (Ryuk) is an image to pull, and no registry may be reachable: the containers are stopped
+  // and removed below instead. Set TESTCONTAINERS_RYUK_DISABLED=false to have the reaper anyway.
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   // Loaded only on this path: testcontainers needs a recent Node and a Docker engine.
   const { GenericContainer, Wait } = await import('testcontainers');
   const mariadb = await new GenericContainer(MARIADB_IMAGE)
