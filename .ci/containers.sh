@@ -15,10 +15,13 @@ step() { printf '\033[1m[containers]\033[0m %s\n' "$*" >&2; }
 result() { # name, status
   if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi
 }
-count_smoke() { # parses "smoke (...): N passed, N failed"
-  local line; line="$(grep -E '^smoke \(' "$1" | tail -1)"
-  passed=$((passed + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")))
-  failed=$((failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")))
+# shellcheck source=counts.sh
+source .ci/counts.sh
+count_smoke() { # adds the counts of the log's "smoke (...): N passed, N failed" line
+  local smoke_passed smoke_failed
+  read -r smoke_passed smoke_failed < <(counts "$1" '^smoke \(')
+  passed=$((passed + smoke_passed))
+  failed=$((failed + smoke_failed))
 }
 finish() {
   echo "containers: $passed passed, $failed failed"

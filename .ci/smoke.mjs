@@ -40,6 +40,15 @@ async function request(url, init = {}) {
   return { status: response.status, headers: response.headers, body, text: () => body.toString('utf8') };
 }
 
+/** One request with an optional JSON body. */
+function send(base, method, path, body) {
+  return request(`${base}${path}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+}
+
 /** Runs a docker command without blocking the event loop: the light load must go on meanwhile. */
 async function run(command, ...commandArgs) {
   try {
@@ -174,11 +183,7 @@ const endpoints = [
   ['POST', '/api/products', 400, { nom: 'wrong field' }],
 ];
 for (const [method, path, expected, body] of endpoints) {
-  const response = await request(`${args.site}${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
+  const response = await send(args.site, method, path, body);
   const upstream = response.headers.get('x-upstream');
   check(
     `site: ${method} ${path} → ${expected}`,
@@ -198,11 +203,7 @@ const movieEndpoints = [
   ['GET', `/movies/${movieId}`, 404],
 ];
 for (const [method, path, expected, body] of movieEndpoints) {
-  const response = await request(`${args.movie}${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
+  const response = await send(args.movie, method, path, body);
   check(
     `movie LB: ${method} ${path} → ${expected}`,
     response.status === expected,
