@@ -16,22 +16,22 @@ conf="$run_dir/nginx.conf"
 interval="${RESOLVE_INTERVAL:-2}"
 mkdir -p "$dir"
 
-render() { # name host port -> prints the server lines for that upstream
-  addresses="$(getent ahostsv4 "$2" 2>/dev/null | awk '{print $1}' | sort -u)"
+render() { # host port -> prints the server lines for that upstream
+  addresses="$(getent ahostsv4 "$1" 2>/dev/null | awk '{print $1}' | sort -u)"
   if [ -z "$addresses" ]; then
     # An upstream needs a server: a marked-down one answers 502 until a replica appears.
-    echo "server 127.0.0.1:9 down; # no replica of $2 resolved"
+    echo "server 127.0.0.1:9 down; # no replica of $1 resolved"
     return
   fi
   for address in $addresses; do
-    echo "server $address:$3 max_fails=1 fail_timeout=5s;"
+    echo "server $address:$2 max_fails=1 fail_timeout=5s;"
   done
 }
 
 sync_all() { # prints "changed" when any list changed
   for entry in $UPSTREAMS; do
     name="${entry%%=*}"; target="${entry#*=}"; host="${target%:*}"; port="${target##*:}"
-    next="$(render "$name" "$host" "$port")"
+    next="$(render "$host" "$port")"
     if [ ! -f "$dir/$name.conf" ] || [ "$next" != "$(cat "$dir/$name.conf")" ]; then
       printf '%s\n' "$next" > "$dir/$name.conf.tmp" && mv "$dir/$name.conf.tmp" "$dir/$name.conf"
       echo "watch-upstreams: $name -> $(printf '%s' "$next" | awk '{print $2}' | tr -d ';' | tr '\n' ' ')" >&2
