@@ -88,7 +88,9 @@ for path in /api/ping /api/products/last; do
 done
 code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HAPROXY_MOVIE_PORT/moviesbytitle?title=The%20Good%20Dinosaur")"
 [ "$code" = 200 ]; result "haproxy: movie LB → $code" $?
-curl -s "http://127.0.0.1:$HAPROXY_STATS_PORT/stats;csv" | grep -q '^woody_api,woody'
+# Read the whole page first: grep -q would stop reading early and, with pipefail, fail curl's pipe.
+stats="$(curl -s "http://127.0.0.1:$HAPROXY_STATS_PORT/stats;csv")"
+grep -q '^woody_api,woody' <<<"$stats"
 result "haproxy: stats page lists the woody replicas" $?
 docker-compose -p "$project" --profile haproxy down -v --remove-orphans >/dev/null 2>&1
 set -e

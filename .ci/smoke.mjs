@@ -233,7 +233,13 @@ if (bigImage) {
 }
 
 // 4. Scale woody-api 3 → 5: five distinct replicas answer within 10 s, nobody touched the proxy.
-const before = await distinctInstances(30);
+// A replica that just became ready may still be marked failed in nginx for a few seconds: wait for all 3.
+let before = new Set();
+await waitUntil(
+  '3 distinct X-Instance values',
+  async () => (before = await distinctInstances(30)).size === 3,
+  30_000,
+);
 check('woody-api: 3 replicas answer before scaling', before.size === 3, [...before].join(' '));
 await scaleWoody(5);
 const scaledAt = Date.now();
