@@ -3,7 +3,8 @@
 # docker-compose, starts dockerd, builds stand-ins for the official base images (no registry is
 # reachable here: .ci/stand-ins), builds every image with `nx run-many -t docker-build`, validates
 # docker-compose.yml and stack.yml, then runs the compose project and the Swarm stack and smoke-tests
-# them (.ci/smoke.mjs). Closes with "containers: N passed, N failed".
+# them (.ci/smoke.mjs), and runs the main job's --quick run on each (loadtests/test/quick-run.test.ts).
+# Closes with "containers: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DOCKER=/usr/bin/docker # Debian's client: BuildKit without buildx, and `stack deploy` of 20.10
@@ -22,6 +23,19 @@ count_smoke() { # adds the counts of the log's "smoke (...): N passed, N failed"
   read -r smoke_passed smoke_failed < <(counts "$1" '^smoke \(')
   passed=$((passed + smoke_passed))
   failed=$((failed + smoke_failed))
+}
+# The real --quick run and its report checks (loadtests/test/quick-run.test.ts) against this target.
+quick_run() {
+  local log status summary run_passed run_failed
+  log="$(mktemp)"
+  (cd loadtests && SCALE_LAB_TARGET="$1" npx vitest run test/quick-run.test.ts) 2>&1 | tee "$log"
+  status="${PIPESTATUS[0]}"
+  summary="$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ *Tests ' | tail -1)"
+  run_passed="$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
+  run_failed="$(grep -oE '[0-9]+ failed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
+  [ "$status" -ne 0 ] && [ "$run_failed" -eq 0 ] && run_failed=1
+  passed=$((passed + run_passed))
+  failed=$((failed + run_failed))
 }
 finish() {
   echo "containers: $passed passed, $failed failed"
@@ -93,6 +107,9 @@ stats="$(curl -s "http://127.0.0.1:$HAPROXY_STATS_PORT/stats;csv")"
 grep -q '^woody_api,woody' <<<"$stats"
 result "haproxy: stats page lists the woody replicas" $?
 docker-compose -p "$project" --profile haproxy down -v --remove-orphans >/dev/null 2>&1
+
+step "compose: the main job's --quick run (./scale-lab run --quick --target compose)"
+quick_run compose
 set -e
 
 step "swarm: deploy stack.yml, smoke, scale, rolling update, remove"
@@ -111,5 +128,8 @@ for _ in $(seq 1 60); do [ -z "$("$DOCKER" ps -q --filter "label=com.docker.stac
 [ -z "$("$DOCKER" ps -q --filter "label=com.docker.stack.namespace=$stack")" ]
 result "docker stack rm: no container left" $?
 sleep 2 && "$DOCKER" volume rm "${stack}_db-data" >/dev/null 2>&1
+
+step "swarm: the main job's --quick run (./scale-lab run --quick --target swarm)"
+quick_run swarm
 set -e
 finish

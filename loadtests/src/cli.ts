@@ -8,12 +8,14 @@ import { scenarios as allScenarios } from '../scenarios/index.js';
 import { compareReports, terminalSummary, writeReport, type Report } from './report/write.js';
 import { runScenarios } from './run.js';
 import type { ScenarioResult } from './schema.js';
+import { ContainerStackError, STACK_MODES, type StackMode } from './stacks/index.js';
 
 assertSupportedNode();
 
 const USAGE = `usage:
-  scale-lab-loadtests run [--quick] [--target local] [--scenario NAME]... [--results DIR] [--reports DIR]
-      bring the stack up, run every scenario (or the named ones), write the results and the report
+  scale-lab-loadtests run [--quick] [--target local|compose|swarm] [--scenario NAME]... [--results DIR] [--reports DIR]
+      bring the stack up, run every scenario (or the named ones), write the results and the report;
+      compose and swarm run the images (npx nx run-many -t docker-build) under the name scale-lab-bench
   scale-lab-loadtests compare RESULTS_DIR|REPORT_JSON [OTHER]
       write a report from result files; with two arguments, compare them (before → after)
 
@@ -52,12 +54,9 @@ async function run(args: string[]) {
       reports: { type: 'string' },
     },
   });
-  if (values.target !== 'local') {
-    fail(
-      `--target ${values.target} is not available yet: the compose and Swarm stacks come with the containers issue; use --target local`,
-      2,
-    );
-  }
+  const target = values.target as StackMode;
+  if (!STACK_MODES.includes(target))
+    fail(`unknown --target ${values.target} (known: ${STACK_MODES.join(', ')})\n${USAGE}`, 2);
   const selected = values.scenario?.length
     ? allScenarios.filter((s) => values.scenario!.includes(s.name))
     : allScenarios;
@@ -79,6 +78,7 @@ async function run(args: string[]) {
   const results = await runScenarios({
     scenarios: selected,
     quick: values.quick,
+    target,
     resultsDir,
     log: (line) => process.stderr.write(`[scale-lab] ${line}\n`),
     signal: controller.signal,
@@ -113,7 +113,12 @@ try {
   else if (command === 'compare') await compare(rest);
   else process.stdout.write(USAGE);
 } catch (error) {
-  if (error instanceof MissingBinaryError || error instanceof PortBusyError) fail(error.message);
+  if (
+    error instanceof MissingBinaryError ||
+    error instanceof PortBusyError ||
+    error instanceof ContainerStackError
+  )
+    fail(error.message);
   if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
     fail(`${(error as Error).message}\n${USAGE}`);
   throw error;

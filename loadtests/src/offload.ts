@@ -1,20 +1,16 @@
 import { loadPageLikeABrowser } from './browser-fetch.js';
 import { LatencyHistogram } from './histogram.js';
-import { logSize, originTraffic } from './origin-log.js';
+import type { OriginCounter } from './origin-log.js';
 import type { RepeatResult } from './schema.js';
 
 /** One page load like a browser with an empty cache, and what the origin served for it. */
-export async function measurePageLoad(
-  pageUrl: string,
-  accessLog: string,
-  originPort: number,
-): Promise<RepeatResult> {
-  const offset = await logSize(accessLog);
+export async function measurePageLoad(pageUrl: string, countOrigin: OriginCounter): Promise<RepeatResult> {
+  const servedSince = await countOrigin();
   const startCpu = process.cpuUsage();
   const load = await loadPageLikeABrowser(pageUrl);
-  // nginx writes the log line when the response is done; give it a moment to reach the file.
+  // nginx writes the log line when the response is done; give it a moment to reach the log.
   await new Promise((resolve) => setTimeout(resolve, 200));
-  const origin = await originTraffic(accessLog, offset, originPort);
+  const origin = await servedSince();
   const histogram = new LatencyHistogram();
   const perCacheStatus: Record<string, number> = {};
   for (const asset of load.assets) {

@@ -7,31 +7,43 @@ export interface OriginTraffic {
   bigImageRequests: number;
 }
 
-/** Reads what the origin (the site's port) served, from nginx's access log, from a byte offset on. */
-export async function originTraffic(
-  accessLog: string,
-  fromOffset: number,
-  originPort: number,
-): Promise<OriginTraffic> {
-  const size = (await stat(accessLog)).size;
-  const file = await open(accessLog, 'r');
-  try {
-    const buffer = Buffer.alloc(size - fromOffset);
-    await file.read(buffer, 0, buffer.length, fromOffset);
-    const traffic: OriginTraffic = { requests: 0, bytes: 0, bigImageRequests: 0 };
-    for (const line of buffer.toString('utf8').split('\n')) {
-      const match = /"(?:GET|HEAD) (\S+)[^"]*" (\d{3}) (\d+) .* port=(\d+)/.exec(line);
-      if (!match || Number(match[4]) !== originPort) continue;
-      traffic.requests++;
-      traffic.bytes += Number(match[3]);
-      if (match[1]!.includes('big-image.')) traffic.bigImageRequests++;
-    }
-    return traffic;
-  } finally {
-    await file.close();
+/** Starts counting what the origin serves; the returned function tells what it served since. */
+export type OriginCounter = () => Promise<() => Promise<OriginTraffic>>;
+
+/**
+ * Adds up nginx access log lines ('"GET /path HTTP/1.1" status bytes …'). `accept` picks the lines that
+ * belong to the origin when one log holds several servers.
+ */
+export function countOriginLines(
+  lines: Iterable<string>,
+  accept: (line: string) => boolean = () => true,
+): OriginTraffic {
+  const traffic: OriginTraffic = { requests: 0, bytes: 0, bigImageRequests: 0 };
+  for (const line of lines) {
+    const match = /"(?:GET|HEAD) (\S+)[^"]*" (\d{3}) (\d+)/.exec(line);
+    if (!match || !accept(line)) continue;
+    traffic.requests++;
+    traffic.bytes += Number(match[3]);
+    if (match[1]!.includes('big-image.')) traffic.bigImageRequests++;
   }
+  return traffic;
 }
 
-export async function logSize(accessLog: string): Promise<number> {
-  return (await stat(accessLog)).size;
+/** Counts from a local access log file: the lines written after the counter started, for one port. */
+export function fileOriginCounter(accessLog: string, originPort: number): OriginCounter {
+  return async () => {
+    const fromOffset = (await stat(accessLog)).size;
+    return async () => {
+      const size = (await stat(accessLog)).size;
+      const file = await open(accessLog, 'r');
+      try {
+        const buffer = Buffer.alloc(size - fromOffset);
+        await file.read(buffer, 0, buffer.length, fromOffset);
+        const port = ` port=${originPort} `;
+        return countOriginLines(buffer.toString('utf8').split('\n'), (line) => line.includes(port));
+      } finally {
+        await file.close();
+      }
+    };
+  };
 }

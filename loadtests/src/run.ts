@@ -1,8 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createCache } from '@scale-lab/cache';
-import { freePort } from '@scale-lab/local-services';
-import { startLocalStack, type LocalStack, type ServiceName } from '@scale-lab/local-stack';
 import { SingleBar } from 'cli-progress';
 import { forRun, type Scenario, type Variant } from '../scenarios/index.js';
 import { fingerprint } from './fingerprint.js';
@@ -10,10 +8,13 @@ import { runBurst, runClosed } from './load.js';
 import { measurePageLoad } from './offload.js';
 import type { RepeatResult, ScenarioResult, VariantResult } from './schema.js';
 import { difference, drained, serverCounts } from './server-counts.js';
+import { startBenchStack, type BenchStack, type ServiceName, type StackMode } from './stacks/index.js';
 
 export interface RunOptions {
   scenarios: readonly Scenario[];
   quick: boolean;
+  /** Which stack to measure: local processes (default), the compose project or the Swarm stack. */
+  target?: StackMode;
   /** Where result files go: <resultsDir>/<scenario>.json */
   resultsDir: string;
   log: (line: string) => void;
@@ -27,8 +28,8 @@ function currentEnv(variant: Variant, service: ServiceName): Record<string, stri
   return service === 'woody-api' ? { ...DEFAULT_WOODY_ENV, ...variant.woodyEnv } : { ...variant.movieEnv };
 }
 
-/** Brings the local stack to the variant's replicas and environment (replicas are replaced when the env changes). */
-async function applyVariant(stack: LocalStack, variant: Variant, applied: Map<ServiceName, string>) {
+/** Brings the stack to the variant's replicas and environment (replicas are replaced when the env changes). */
+async function applyVariant(stack: BenchStack, variant: Variant, applied: Map<ServiceName, string>) {
   for (const [service, count] of [
     ['woody-api', variant.woodyReplicas ?? 1],
     ['movie-api', variant.movieReplicas ?? 1],
@@ -41,7 +42,7 @@ async function applyVariant(stack: LocalStack, variant: Variant, applied: Map<Se
   }
 }
 
-function targetOf(stack: LocalStack, variant: Variant) {
+function targetOf(stack: BenchStack, variant: Variant) {
   const movie = stack.replicas('movie-api');
   switch (variant.target) {
     case 'site':
@@ -54,7 +55,7 @@ function targetOf(stack: LocalStack, variant: Variant) {
 }
 
 async function measure(
-  stack: LocalStack,
+  stack: BenchStack,
   scenario: Scenario,
   variant: Variant,
   baseUrl: string,
@@ -66,11 +67,7 @@ async function measure(
     case 'burst':
       return runBurst(baseUrl, requests, scenario.model.requests, counter);
     case 'page':
-      return measurePageLoad(
-        `${baseUrl}${scenario.model.path}`,
-        stack.accessLog,
-        Number(new URL(stack.siteUrl).port),
-      );
+      return measurePageLoad(`${baseUrl}${scenario.model.path}`, stack.countOrigin);
     case 'closed':
       return runClosed(baseUrl, requests, scenario.model.connections, durationSeconds, counter);
   }
@@ -83,18 +80,12 @@ function describeModel(scenario: Scenario, staticRateLimit: string): string {
   return `page load like a browser (6 connections per host), origin limit_rate ${staticRateLimit}`;
 }
 
-/** The main job's measuring part: every scenario, every variant, warm-up then repeats, on the local stack. */
+/** The main job's measuring part: every scenario, every variant, warm-up then repeats, on one stack. */
 export async function runScenarios(options: RunOptions): Promise<ScenarioResult[]> {
   const startedAt = new Date();
-  const sitePort = await freePort();
   // The lab's 300 kB/s per connection on static files; quick runs use 2 MB/s so the 6 MB image takes 3 s, not 20.
   const staticRateLimit = options.quick ? '2m' : '300k';
-  const stack = await startLocalStack({
-    woodyReplicas: 1,
-    movieReplicas: 1,
-    sitePort,
-    moviePort: await freePort(),
-    cdnPort: await freePort(),
+  const stack = await startBenchStack(options.target ?? 'local', {
     woodyEnv: DEFAULT_WOODY_ENV,
     staticRateLimit,
     log: options.log,
@@ -104,7 +95,7 @@ export async function runScenarios(options: RunOptions): Promise<ScenarioResult[
   const results: ScenarioResult[] = [];
   try {
     await mkdir(options.resultsDir, { recursive: true });
-    const print = await fingerprint('local', startedAt);
+    const print = await fingerprint(stack.mode, startedAt, await stack.versions());
     for (const definition of options.scenarios) {
       const scenario = forRun(definition, options.quick);
       const steps = scenario.variants.length * (scenario.repeats + 1);
@@ -121,7 +112,8 @@ export async function runScenarios(options: RunOptions): Promise<ScenarioResult[
         await applyVariant(stack, variant, applied);
         const { baseUrl, replicas } = targetOf(stack, variant);
         if (scenario.model.kind === 'page') {
-          await stack.setCdnBaseUrl(variant.assets === 'cdn' ? stack.cdnUrl! : '');
+          bar.update({ variant: `${variant.name}: switching the page's assets` });
+          await stack.setCdnBaseUrl(variant.assets === 'cdn' ? stack.cdnUrl : '');
           // A page load that fills the cdn (or, for the origin, warms nginx's file cache); not measured.
           bar.update({ variant: `${variant.name}: warm-up page load` });
           await measure(stack, scenario, variant, baseUrl, 0, counter);

@@ -55,10 +55,13 @@ export interface Fingerprint {
   cpuCount: number;
   memoryGiB: number;
   os: string;
+  /** The Node version the API replicas run on. */
   node: string;
   nginx: string;
   redis: string;
   mariadb: string;
+  /** Container stacks: the Docker engine's version. */
+  docker?: string;
   stackMode: 'local' | 'compose' | 'swarm';
   gitCommit: string;
   startedAt: string;

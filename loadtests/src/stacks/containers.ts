@@ -1,0 +1,287 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@scale-lab/local-services';
+import { MARIADB_VERSION, NGINX_VERSION, REDIS_VERSION } from '../fingerprint.js';
+import { countOriginLines } from '../origin-log.js';
+import { ContainerStackError, docker, envOf, inspect, isHealthy, type ContainerInfo } from './docker.js';
+import { ComposeDriver, SwarmDriver, type Driver } from './drivers.js';
+import type { BenchStack, BenchStackOptions, Endpoint, ServiceName, ServiceVersions } from './types.js';
+
+/** The images the stack runs that come from this repository (`nx run-many -t docker-build`). */
+const OWN_IMAGES = ['woody-api', 'movie-api', 'front', 'proxy', 'cdn'];
+const SERVICE_PORT: Record<ServiceName, string> = { 'woody-api': '3000', 'movie-api': '3001' };
+/** A path through the proxy that every replica of the service answers, with its X-Instance. */
+const PROBE_PATH: Record<ServiceName, 'site' | 'movie'> = { 'woody-api': 'site', 'movie-api': 'movie' };
+const READY_TIMEOUT_MS = 180_000;
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+function repositoryRoot(): string {
+  if (process.env.SCALE_LAB_ROOT) return process.env.SCALE_LAB_ROOT;
+  let directory = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(directory, 'stack.yml'))) {
+    const parent = dirname(directory);
+    if (parent === directory) throw new ContainerStackError('cannot find the repository (stack.yml)');
+    directory = parent;
+  }
+  return directory;
+}
+
+async function instanceAt(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) });
+    await response.arrayBuffer();
+    return response.ok ? (response.headers.get('x-instance') ?? undefined) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function preflight(mode: 'compose' | 'swarm') {
+  try {
+    await docker(['version', '--format', '{{.Server.Version}}']);
+  } catch (error) {
+    throw new ContainerStackError(
+      `--target ${mode} needs a running Docker engine, and this client cannot reach one:\n${(error as Error).message}`,
+    );
+  }
+  const tag = process.env.SCALE_LAB_TAG ?? 'latest';
+  const missing: string[] = [];
+  for (const image of OWN_IMAGES) {
+    try {
+      await docker(['image', 'inspect', '--format', '{{.Id}}', `scale-lab/${image}:${tag}`]);
+    } catch {
+      missing.push(`scale-lab/${image}:${tag}`);
+    }
+  }
+  if (missing.length > 0) {
+    throw new ContainerStackError(
+      `images missing: ${missing.join(', ')}; build them with \`npx nx run-many -t docker-build\` (./scale-lab run does it for you)`,
+    );
+  }
+}
+
+/**
+ * The stack from docker-compose.yml or stack.yml under its own project name and free ports, changed per
+ * variant through Docker. The runner reaches each replica at its container address for /metrics, which
+ * works where the engine runs on this machine's kernel (Linux), not behind a VM (Docker Desktop).
+ */
+class ContainerStack implements BenchStack {
+  readonly mode: 'compose' | 'swarm';
+  redisUrl = '';
+  private readonly endpoints = new Map<ServiceName, Endpoint[]>();
+
+  constructor(
+    private readonly driver: Driver,
+    readonly siteUrl: string,
+    readonly movieUrl: string,
+    readonly cdnUrl: string,
+    private readonly workDir: string,
+    private readonly log: (line: string) => void,
+  ) {
+    this.mode = driver.mode;
+  }
+
+  replicas(service: ServiceName): Endpoint[] {
+    return this.endpoints.get(service) ?? [];
+  }
+
+  async scale(service: ServiceName, count: number, env: Record<string, string>) {
+    await this.driver.apply(service, count, env);
+    await this.waitForReplicas(service, count, env);
+  }
+
+  /** Every replica running with `env`, healthy, reachable from here, none left over, and all behind the proxy. */
+  async waitForReplicas(service: ServiceName, count: number, env: Record<string, string>) {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const containers = await inspect(await this.driver.containers(service));
+      const current = containers.filter((container) =>
+        Object.entries(env).every(([key, value]) => envOf(container)[key] === value),
+      );
+      const healthy = current.filter(isHealthy);
+      let status = `${healthy.length} of ${count} replicas healthy with this run's settings, ${containers.length - current.length} old ones still running`;
+      if (healthy.length === count && containers.length === count) {
+        const endpoints = await this.endpointsOf(service, healthy);
+        if (endpoints && (await this.proxySendsToExactly(service, endpoints))) {
+          this.endpoints.set(service, endpoints);
+          return;
+        }
+        status = `${count} replicas healthy, but not all of them answer through the proxy yet`;
+      }
+      if (Date.now() > deadline) {
+        const stuck = current.find((container) => !isHealthy(container)) ?? containers[0];
+        throw new ContainerStackError(
+          `${service}: ${status} after ${READY_TIMEOUT_MS / 1000} s${stuck ? `\n${await this.lastLogLines(stuck)}` : ''}`,
+        );
+      }
+      await sleep(500);
+    }
+  }
+
+  private async endpointsOf(
+    service: ServiceName,
+    containers: ContainerInfo[],
+  ): Promise<Endpoint[] | undefined> {
+    const endpoints: Endpoint[] = [];
+    for (const container of containers) {
+      const address = await this.driver.address(container);
+      const url = `http://${address}:${envOf(container).PORT ?? SERVICE_PORT[service]}`;
+      const instanceId = address ? await instanceAt(url) : undefined;
+      if (!instanceId) {
+        throw new ContainerStackError(
+          `${service} container ${container.Id.slice(0, 12)} is healthy but ${address ? url : 'its address'} is not reachable from this machine. ` +
+            "The runner reads each replica's /metrics at its container address, which works where Docker runs on this Linux kernel, not behind a VM (Docker Desktop): use --target local there, or the k6 profile (docs/measuring.md).",
+        );
+      }
+      endpoints.push({ instanceId, url });
+    }
+    return endpoints;
+  }
+
+  /** Whether a round of requests through the proxy reaches every one of these replicas and no other. */
+  private async proxySendsToExactly(service: ServiceName, endpoints: Endpoint[]): Promise<boolean> {
+    const url = PROBE_PATH[service] === 'site' ? `${this.siteUrl}/api/ping` : `${this.movieUrl}/health/ready`;
+    const expected = new Set(endpoints.map((endpoint) => endpoint.instanceId));
+    const seen = new Set<string>();
+    for (let i = 0; i < endpoints.length * 6; i++) {
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+        await response.arrayBuffer();
+        const instance = response.headers.get('x-instance');
+        if (!response.ok || !instance || !expected.has(instance)) return false;
+        seen.add(instance);
+      } catch {
+        return false;
+      }
+    }
+    return seen.size === expected.size;
+  }
+
+  async setCdnBaseUrl(url: string) {
+    await this.driver.apply('front', 1, { CDN_BASE_URL: url });
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const page = await fetch(`${this.siteUrl}/`, { signal: AbortSignal.timeout(5000) })
+        .then(async (response) => (response.ok ? response.text() : ''))
+        .catch(() => '');
+      const pageSaysSo = page.includes('</html>') && (url ? page.includes(url) : !page.includes(this.cdnUrl));
+      const cdnReachesOrigin = await fetch(`${this.cdnUrl}/`, { signal: AbortSignal.timeout(5000) })
+        .then(async (response) => (await response.arrayBuffer(), response.ok))
+        .catch(() => false);
+      if (pageSaysSo && cdnReachesOrigin) return;
+      if (Date.now() > deadline)
+        throw new ContainerStackError(
+          `front: the page did not switch to CDN_BASE_URL=${url || "''"} within ${READY_TIMEOUT_MS / 1000} s`,
+        );
+      await sleep(500);
+    }
+  }
+
+  /** The origin is the front container: its access log (stdout) holds every request it served. */
+  countOrigin = async () => {
+    const [front] = await this.driver.containers('front');
+    if (!front) throw new ContainerStackError('front: no running container');
+    const logLines = async () => (await docker(['logs', front], {})).split('\n');
+    const before = (await logLines()).length;
+    return async () => countOriginLines((await logLines()).slice(before - 1));
+  };
+
+  async versions(): Promise<ServiceVersions> {
+    const execIn = async (service: string, args: string[], pattern: RegExp) => {
+      const [container] = await this.driver.containers(service);
+      if (!container) return 'not running';
+      try {
+        // nginx -v prints to stderr: merge it into stdout inside the container.
+        const output = await docker(['exec', container, 'sh', '-c', `${args.join(' ')} 2>&1`]);
+        return pattern.exec(output)?.[1] ?? 'unknown';
+      } catch {
+        return 'unknown';
+      }
+    };
+    const [node, nginx, redis, mariadb, engine] = await Promise.all([
+      execIn('woody-api', ['node', '-v'], /(v\S+)/),
+      execIn('proxy', ['nginx', '-v'], NGINX_VERSION),
+      execIn('redis', ['redis-server', '--version'], REDIS_VERSION),
+      execIn('db', ['mariadbd --version || mysqld --version'], MARIADB_VERSION),
+      docker(['version', '--format', '{{.Server.Version}}']).then((out) => out.trim()),
+    ]);
+    return { node, nginx, redis, mariadb, docker: engine };
+  }
+
+  async findRedis() {
+    const [id] = await this.driver.containers('redis');
+    const [redis] = await inspect(id ? [id] : []);
+    const address = redis && (await this.driver.address(redis));
+    if (!address) throw new ContainerStackError('redis: no reachable container');
+    this.redisUrl = `redis://${address}:6379`;
+  }
+
+  private async lastLogLines(container: ContainerInfo): Promise<string> {
+    const health = container.State.Health?.Log?.at(-1)?.Output.trim();
+    const logs = await docker(['logs', '--tail', '8', container.Id]).catch(() => '');
+    return [`container ${container.Id.slice(0, 12)}:`, health && `last health check: ${health}`, logs.trim()]
+      .filter(Boolean)
+      .join('\n');
+  }
+
+  async stop() {
+    this.log(`tearing the ${this.mode} stack down`);
+    try {
+      await this.driver.down();
+    } finally {
+      await rm(this.workDir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Brings docker-compose.yml (compose) or stack.yml (swarm) up with one replica of each API. */
+export async function startContainerBenchStack(
+  mode: 'compose' | 'swarm',
+  options: BenchStackOptions,
+): Promise<BenchStack> {
+  await preflight(mode);
+  const [site, movie, cdn] = [await freePort(), await freePort(), await freePort()];
+  const workDir = await mkdtemp(join(tmpdir(), 'scale-lab-bench-'));
+  const driverOptions = {
+    root: resolve(repositoryRoot()),
+    name: 'scale-lab-bench',
+    workDir,
+    variables: {
+      SITE_PORT: String(site),
+      MOVIE_PORT: String(movie),
+      CDN_PORT: String(cdn),
+      STATIC_RATE_LIMIT: options.staticRateLimit,
+      WOODY_REPLICAS: '1',
+      MOVIE_REPLICAS: '1',
+      CDN_BASE_URL: '',
+    },
+  };
+  const driver =
+    mode === 'compose' ? await ComposeDriver.create(driverOptions) : await SwarmDriver.create(driverOptions);
+  const stack = new ContainerStack(
+    driver,
+    `http://127.0.0.1:${site}`,
+    `http://127.0.0.1:${movie}`,
+    `http://127.0.0.1:${cdn}`,
+    workDir,
+    options.log,
+  );
+  try {
+    options.log(
+      `starting: ${driver.description} (site :${site}, movie :${movie}, cdn :${cdn}); MariaDB's first start takes up to a minute`,
+    );
+    await driver.up();
+    await stack.scale('woody-api', 1, options.woodyEnv);
+    await stack.waitForReplicas('movie-api', 1, {});
+    await stack.findRedis();
+    options.log('stack ready');
+    return stack;
+  } catch (error) {
+    await stack.stop().catch((stopError: unknown) => options.log(`teardown failed: ${String(stopError)}`));
+    throw error;
+  }
+}

@@ -1,0 +1,236 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  command,
+  ContainerStackError,
+  docker,
+  DOCKER,
+  runningContainers,
+  type ContainerInfo,
+} from './docker.js';
+
+/** The services whose replicas or environment a run changes. */
+export type ManagedService = 'woody-api' | 'movie-api' | 'front';
+
+interface ServiceState {
+  count: number;
+  /** On top of the compose or stack file's environment. */
+  env: Record<string, string>;
+}
+
+export interface DriverOptions {
+  /** The repository: docker-compose.yml and stack.yml live there. */
+  root: string;
+  /** Compose project or Swarm stack name. */
+  name: string;
+  /** Where the driver may write files (the compose override). */
+  workDir: string;
+  /** Variables the compose file and stack file read: ports, STATIC_RATE_LIMIT, … */
+  variables: Record<string, string>;
+}
+
+/** What differs between a compose project and a Swarm stack; the rest is ContainerStack's. */
+export interface Driver {
+  readonly mode: 'compose' | 'swarm';
+  /** What `up` is called in the logs: the command a user would type. */
+  readonly description: string;
+  up(): Promise<void>;
+  /** Exactly `count` replicas of the service, with the file's environment plus `env`. */
+  apply(service: ManagedService, count: number, env: Record<string, string>): Promise<void>;
+  /** The service's running containers (ids), old ones being replaced included. */
+  containers(service: string): Promise<string[]>;
+  /** An address of the container that this machine can reach. */
+  address(container: ContainerInfo): Promise<string | undefined>;
+  down(): Promise<void>;
+}
+
+export class ComposeDriver implements Driver {
+  readonly mode = 'compose';
+  readonly description: string;
+  private readonly services = new Map<ManagedService, ServiceState>([
+    ['woody-api', { count: 1, env: {} }],
+    ['movie-api', { count: 1, env: {} }],
+    ['front', { count: 1, env: {} }],
+  ]);
+
+  private constructor(
+    private readonly options: DriverOptions,
+    private readonly compose: [string, ...string[]],
+  ) {
+    this.description = `${compose.join(' ')} -p ${options.name} up`;
+  }
+
+  /** Docker Compose v2 (`docker compose`) when the client has it, else the standalone docker-compose. */
+  static async create(options: DriverOptions): Promise<ComposeDriver> {
+    try {
+      await docker(['compose', 'version']);
+      return new ComposeDriver(options, [DOCKER, 'compose']);
+    } catch {
+      try {
+        await command('docker-compose', ['version']);
+        return new ComposeDriver(options, ['docker-compose']);
+      } catch {
+        throw new ContainerStackError(
+          '--target compose needs Docker Compose: the `docker compose` plugin or docker-compose (Debian: apt-get install docker-compose)',
+        );
+      }
+    }
+  }
+
+  private async run(args: string[]) {
+    const override = join(this.options.workDir, 'bench-override.yml');
+    // The run's environment per service, on top of docker-compose.yml's (JSON is valid YAML).
+    const services = Object.fromEntries(
+      [...this.services].map(([service, { env }]) => [service, { environment: env }]),
+    );
+    await writeFile(override, JSON.stringify({ services }, null, 2));
+    const [file, ...prefix] = this.compose;
+    return command(
+      file,
+      [
+        ...prefix,
+        '-p',
+        this.options.name,
+        '-f',
+        join(this.options.root, 'docker-compose.yml'),
+        '-f',
+        override,
+        ...args,
+      ],
+      { env: this.options.variables, cwd: this.options.root },
+    );
+  }
+
+  private scaleArgs(): string[] {
+    return (['woody-api', 'movie-api'] as const).flatMap((service) => [
+      '--scale',
+      `${service}=${this.services.get(service)!.count}`,
+    ]);
+  }
+
+  async up() {
+    // What an interrupted earlier run may have left (a second Ctrl-C kills the runner before its teardown).
+    await this.down();
+    await this.run(['up', '-d', ...this.scaleArgs()]);
+  }
+
+  async apply(service: ManagedService, count: number, env: Record<string, string>) {
+    this.services.set(service, { count, env });
+    // --no-deps: the others run already, and compose must not recreate them along with this one.
+    await this.run(['up', '-d', '--no-deps', '--scale', `${service}=${count}`, service]);
+  }
+
+  containers(service: string) {
+    return runningContainers({
+      'com.docker.compose.project': this.options.name,
+      'com.docker.compose.service': service,
+    });
+  }
+
+  async address(container: ContainerInfo) {
+    return Object.values(container.NetworkSettings.Networks).find((network) => network.IPAddress)?.IPAddress;
+  }
+
+  async down() {
+    await this.run(['down', '-v', '--remove-orphans', '--timeout', '5']);
+  }
+}
+
+/** The `docker service update` flags that take a service from one state to another ([] when equal). */
+export function serviceUpdateArgs(before: ServiceState, after: ServiceState): string[] {
+  const args: string[] = [];
+  for (const [key, value] of Object.entries(after.env))
+    if (before.env[key] !== value) args.push('--env-add', `${key}=${value}`);
+  for (const key of Object.keys(before.env)) if (!(key in after.env)) args.push('--env-rm', key);
+  if (after.count !== before.count || args.length > 0) args.unshift('--replicas', String(after.count));
+  return args;
+}
+
+export class SwarmDriver implements Driver {
+  readonly mode = 'swarm';
+  readonly description: string;
+  private readonly applied = new Map<ManagedService, ServiceState>();
+
+  private constructor(private readonly options: DriverOptions) {
+    this.description = `docker stack deploy -c stack.yml ${options.name}`;
+  }
+
+  static async create(options: DriverOptions): Promise<SwarmDriver> {
+    const state = (await docker(['info', '--format', '{{.Swarm.LocalNodeState}}'])).trim();
+    if (state !== 'active') {
+      throw new ContainerStackError(
+        `--target swarm needs this engine in a swarm (its state: ${state || 'unknown'}): run \`docker swarm init\` (one machine: \`docker swarm init --advertise-addr 127.0.0.1\`)`,
+      );
+    }
+    return new SwarmDriver(options);
+  }
+
+  async up() {
+    // What an interrupted earlier run may have left (a second Ctrl-C kills the runner before its teardown).
+    const stacks = await docker(['stack', 'ls', '--format', '{{.Name}}']);
+    if (stacks.split('\n').includes(this.options.name)) await this.down();
+    await docker(['stack', 'deploy', '-c', join(this.options.root, 'stack.yml'), this.options.name], {
+      env: this.options.variables,
+      cwd: this.options.root,
+    });
+    for (const service of ['woody-api', 'movie-api', 'front'] as const)
+      this.applied.set(service, { count: 1, env: {} });
+  }
+
+  async apply(service: ManagedService, count: number, env: Record<string, string>) {
+    const args = serviceUpdateArgs(this.applied.get(service) ?? { count: 1, env: {} }, { count, env });
+    if (args.length === 0) return;
+    // Replace all replicas at once: the stack file's one-by-one rolling update (for zero downtime) would
+    // make every variant change of a measurement run wait for it.
+    await docker([
+      'service',
+      'update',
+      '--quiet',
+      '--update-parallelism',
+      '0',
+      '--update-delay',
+      '0s',
+      '--update-monitor',
+      '1s',
+      ...args,
+      `${this.options.name}_${service}`,
+    ]);
+    this.applied.set(service, { count, env });
+  }
+
+  containers(service: string) {
+    return runningContainers({ 'com.docker.swarm.service.name': `${this.options.name}_${service}` });
+  }
+
+  /** Overlay addresses are not reachable from the host; every task is also on docker_gwbridge, which is. */
+  async address(container: ContainerInfo) {
+    const bridge = JSON.parse(
+      await docker(['network', 'inspect', 'docker_gwbridge', '--format', '{{json .Containers}}']),
+    ) as Record<string, { IPv4Address: string }> | null;
+    return bridge?.[container.Id]?.IPv4Address.split('/')[0];
+  }
+
+  async down() {
+    const namespace = { 'com.docker.stack.namespace': this.options.name };
+    await docker(['stack', 'rm', this.options.name]);
+    const deadline = Date.now() + 90_000;
+    const networks = () =>
+      docker(['network', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${this.options.name}`]);
+    // Swarm removes asynchronously; a new deploy under the same name fails while the network still exists.
+    while ((await runningContainers(namespace)).length > 0 || (await networks()).trim()) {
+      if (Date.now() > deadline)
+        throw new ContainerStackError(`stack ${this.options.name}: containers or network left after 90 s`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    // Stopped tasks keep the volume busy for a moment after their containers stopped.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        await docker(['volume', 'rm', `${this.options.name}_db-data`]);
+        return;
+      } catch (error) {
+        if (/no such volume/i.test((error as Error).message)) return;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+}
