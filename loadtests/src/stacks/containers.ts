@@ -164,15 +164,28 @@ class ContainerStack implements BenchStack {
   async setCdnBaseUrl(url: string) {
     await this.driver.apply('front', 1, { CDN_BASE_URL: url });
     const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
+    const pageSaysSo = async () => {
       const page = await fetch(`${this.siteUrl}/`, { signal: AbortSignal.timeout(5000) })
         .then(async (response) => (response.ok ? response.text() : ''))
         .catch(() => '');
-      const pageSaysSo = page.includes('</html>') && (url ? page.includes(url) : !page.includes(this.cdnUrl));
-      const cdnReachesOrigin = await fetch(`${this.cdnUrl}/`, { signal: AbortSignal.timeout(5000) })
+      return page.includes('</html>') && (url ? page.includes(url) : !page.includes(this.cdnUrl));
+    };
+    const cdnReachesOrigin = () =>
+      fetch(`${this.cdnUrl}/`, { signal: AbortSignal.timeout(5000) })
         .then(async (response) => (await response.arrayBuffer(), response.ok))
         .catch(() => false);
-      if (pageSaysSo && cdnReachesOrigin) return;
+    for (;;) {
+      // One front left (Swarm starts the new one before it stops the old), and the proxy's every answer
+      // comes from it: the origin count reads that one container's log.
+      const fronts = await inspect(await this.driver.containers('front'));
+      const switched =
+        fronts.length === 1 &&
+        isHealthy(fronts[0]!) &&
+        envOf(fronts[0]!).CDN_BASE_URL === url &&
+        (await cdnReachesOrigin());
+      let consistent = switched;
+      for (let i = 0; consistent && i < 5; i++) consistent = await pageSaysSo();
+      if (consistent) return;
       if (Date.now() > deadline)
         throw new ContainerStackError(
           `front: the page did not switch to CDN_BASE_URL=${url || "''"} within ${READY_TIMEOUT_MS / 1000} s`,

@@ -173,8 +173,10 @@ export class SwarmDriver implements Driver {
       env: this.options.variables,
       cwd: this.options.root,
     });
-    for (const service of ['woody-api', 'movie-api', 'front'] as const)
-      this.applied.set(service, { count: 1, env: {} });
+    // As deployed by the variables above: a first variant asking for the same changes nothing.
+    this.applied.set('woody-api', { count: 1, env: {} });
+    this.applied.set('movie-api', { count: 1, env: {} });
+    this.applied.set('front', { count: 1, env: { CDN_BASE_URL: '' } });
   }
 
   async apply(service: ManagedService, count: number, env: Record<string, string>) {
