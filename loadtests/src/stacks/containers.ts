@@ -94,23 +94,27 @@ class ContainerStack implements BenchStack {
     await this.waitForReplicas(service, count, env);
   }
 
-  /** Every replica running with `env`, healthy, reachable from here, none left over, and all behind the proxy. */
+  /**
+   * Every replica running with `env`, ready (its own /health/ready, asked directly: Docker's health status
+   * would add up to a check interval per variant), none left over, and all behind the proxy.
+   */
   async waitForReplicas(service: ServiceName, count: number, env: Record<string, string>) {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       const containers = await inspect(await this.driver.containers(service));
-      const current = containers.filter((container) =>
-        Object.entries(env).every(([key, value]) => envOf(container)[key] === value),
+      const current = containers.filter(
+        (container) =>
+          container.State.Running &&
+          Object.entries(env).every(([key, value]) => envOf(container)[key] === value),
       );
-      const healthy = current.filter(isHealthy);
-      let status = `${healthy.length} of ${count} replicas healthy with this run's settings, ${containers.length - current.length} old ones still running`;
-      if (healthy.length === count && containers.length === count) {
-        const endpoints = await this.endpointsOf(service, healthy);
-        if (endpoints && (await this.proxySendsToExactly(service, endpoints))) {
+      const endpoints = await this.readyEndpoints(service, current);
+      let status = `${endpoints.length} of ${count} replicas ready with this run's settings, ${containers.length - current.length} others still running`;
+      if (endpoints.length === count && containers.length === count) {
+        if (await this.proxySendsToExactly(service, endpoints)) {
           this.endpoints.set(service, endpoints);
           return;
         }
-        status = `${count} replicas healthy, but not all of them answer through the proxy yet`;
+        status = `${count} replicas ready, but not all of them answer through the proxy yet`;
       }
       if (Date.now() > deadline) {
         const stuck = current.find((container) => !isHealthy(container)) ?? containers[0];
@@ -118,26 +122,24 @@ class ContainerStack implements BenchStack {
           `${service}: ${status} after ${READY_TIMEOUT_MS / 1000} s${stuck ? `\n${await this.lastLogLines(stuck)}` : ''}`,
         );
       }
-      await sleep(500);
+      await sleep(250);
     }
   }
 
-  private async endpointsOf(
-    service: ServiceName,
-    containers: ContainerInfo[],
-  ): Promise<Endpoint[] | undefined> {
+  /** The containers that answer /health/ready at their address; unreachable though Docker calls it healthy is an error. */
+  private async readyEndpoints(service: ServiceName, containers: ContainerInfo[]): Promise<Endpoint[]> {
     const endpoints: Endpoint[] = [];
     for (const container of containers) {
       const address = await this.driver.address(container);
       const url = `http://${address}:${envOf(container).PORT ?? SERVICE_PORT[service]}`;
       const instanceId = address ? await instanceAt(url) : undefined;
-      if (!instanceId) {
+      if (instanceId) endpoints.push({ instanceId, url });
+      else if (isHealthy(container) && container.State.Health) {
         throw new ContainerStackError(
           `${service} container ${container.Id.slice(0, 12)} is healthy but ${address ? url : 'its address'} is not reachable from this machine. ` +
             "The runner reads each replica's /metrics at its container address, which works where Docker runs on this Linux kernel, not behind a VM (Docker Desktop): use --target local there, or the k6 profile (docs/measuring.md).",
         );
       }
-      endpoints.push({ instanceId, url });
     }
     return endpoints;
   }
