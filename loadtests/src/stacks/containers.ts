@@ -30,15 +30,25 @@ function repositoryRoot(): string {
   return directory;
 }
 
-async function instanceAt(url: string): Promise<string | undefined> {
+type Readiness = { ready: true; instanceId: string } | { ready: false; answered: boolean };
+
+/** Asks a replica directly: ready with its X-Instance, answering but not ready (e.g. shutting down), or silent. */
+async function readinessAt(url: string): Promise<Readiness> {
   try {
     const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) });
     await response.arrayBuffer();
-    return response.ok ? (response.headers.get('x-instance') ?? undefined) : undefined;
+    const instanceId = response.headers.get('x-instance');
+    return response.ok && instanceId ? { ready: true, instanceId } : { ready: false, answered: true };
   } catch {
-    return undefined;
+    return { ready: false, answered: false };
   }
 }
+
+/**
+ * How long a replica Docker calls healthy may stay silent at its address before the runner concludes that
+ * this machine cannot reach container addresses (longer than a replica's shutdown grace).
+ */
+const UNREACHABLE_AFTER_MS = 30_000;
 
 async function preflight(mode: 'compose' | 'swarm') {
   try {
@@ -100,6 +110,7 @@ class ContainerStack implements BenchStack {
    */
   async waitForReplicas(service: ServiceName, count: number, env: Record<string, string>) {
     const deadline = Date.now() + READY_TIMEOUT_MS;
+    const silentSince = new Map<string, number>();
     for (;;) {
       const containers = await inspect(await this.driver.containers(service));
       const current = containers.filter(
@@ -107,7 +118,7 @@ class ContainerStack implements BenchStack {
           container.State.Running &&
           Object.entries(env).every(([key, value]) => envOf(container)[key] === value),
       );
-      const endpoints = await this.readyEndpoints(service, current);
+      const endpoints = await this.readyEndpoints(service, current, silentSince);
       let status = `${endpoints.length} of ${count} replicas ready with this run's settings, ${containers.length - current.length} others still running`;
       if (endpoints.length === count && containers.length === count) {
         if (await this.proxySendsToExactly(service, endpoints)) {
@@ -126,17 +137,27 @@ class ContainerStack implements BenchStack {
     }
   }
 
-  /** The containers that answer /health/ready at their address; unreachable though Docker calls it healthy is an error. */
-  private async readyEndpoints(service: ServiceName, containers: ContainerInfo[]): Promise<Endpoint[]> {
+  /** The containers that answer /health/ready at their address. */
+  private async readyEndpoints(
+    service: ServiceName,
+    containers: ContainerInfo[],
+    silentSince: Map<string, number>,
+  ): Promise<Endpoint[]> {
     const endpoints: Endpoint[] = [];
     for (const container of containers) {
       const address = await this.driver.address(container);
       const url = `http://${address}:${envOf(container).PORT ?? SERVICE_PORT[service]}`;
-      const instanceId = address ? await instanceAt(url) : undefined;
-      if (instanceId) endpoints.push({ instanceId, url });
-      else if (isHealthy(container) && container.State.Health) {
+      const readiness: Readiness = address ? await readinessAt(url) : { ready: false, answered: false };
+      if (readiness.ready) endpoints.push({ instanceId: readiness.instanceId, url });
+      if (readiness.ready || readiness.answered || !container.State.Health || !isHealthy(container)) {
+        silentSince.delete(container.Id);
+        continue;
+      }
+      const since = silentSince.get(container.Id) ?? Date.now();
+      silentSince.set(container.Id, since);
+      if (Date.now() - since > UNREACHABLE_AFTER_MS) {
         throw new ContainerStackError(
-          `${service} container ${container.Id.slice(0, 12)} is healthy but ${address ? url : 'its address'} is not reachable from this machine. ` +
+          `${service} container ${container.Id.slice(0, 12)} is healthy but ${address ? url : 'its address'} has not answered from this machine for ${UNREACHABLE_AFTER_MS / 1000} s. ` +
             "The runner reads each replica's /metrics at its container address, which works where Docker runs on this Linux kernel, not behind a VM (Docker Desktop): use --target local there, or the k6 profile (docs/measuring.md).",
         );
       }
@@ -178,11 +199,11 @@ class ContainerStack implements BenchStack {
         .catch(() => false);
     for (;;) {
       // One front left (Swarm starts the new one before it stops the old), and the proxy's every answer
-      // comes from it: the origin count reads that one container's log.
+      // comes from it: the origin count reads that one container's log. The pages prove it serves.
       const fronts = await inspect(await this.driver.containers('front'));
       const switched =
         fronts.length === 1 &&
-        isHealthy(fronts[0]!) &&
+        fronts[0]!.State.Running &&
         envOf(fronts[0]!).CDN_BASE_URL === url &&
         (await cdnReachesOrigin());
       let consistent = switched;
