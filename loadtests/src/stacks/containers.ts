@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@scale-lab/local-services';
 import { MARIADB_VERSION, NGINX_VERSION, REDIS_VERSION } from '../fingerprint.js';
@@ -13,11 +14,7 @@ import type { BenchStack, BenchStackOptions, Endpoint, ServiceName, ServiceVersi
 /** The images the stack runs that come from this repository (`nx run-many -t docker-build`). */
 const OWN_IMAGES = ['woody-api', 'movie-api', 'front', 'proxy', 'cdn'];
 const SERVICE_PORT: Record<ServiceName, string> = { 'woody-api': '3000', 'movie-api': '3001' };
-/** A path through the proxy that every replica of the service answers, with its X-Instance. */
-const PROBE_PATH: Record<ServiceName, 'site' | 'movie'> = { 'woody-api': 'site', 'movie-api': 'movie' };
 const READY_TIMEOUT_MS = 180_000;
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 function repositoryRoot(): string {
   if (process.env.SCALE_LAB_ROOT) return process.env.SCALE_LAB_ROOT;
@@ -144,8 +141,9 @@ class ContainerStack implements BenchStack {
     silentSince: Map<string, number>,
   ): Promise<Endpoint[]> {
     const endpoints: Endpoint[] = [];
+    const addresses = await this.driver.addresses(containers);
     for (const container of containers) {
-      const address = await this.driver.address(container);
+      const address = addresses.get(container.Id);
       const url = `http://${address}:${envOf(container).PORT ?? SERVICE_PORT[service]}`;
       const readiness: Readiness = address ? await readinessAt(url) : { ready: false, answered: false };
       if (readiness.ready) endpoints.push({ instanceId: readiness.instanceId, url });
@@ -167,7 +165,8 @@ class ContainerStack implements BenchStack {
 
   /** Whether a round of requests through the proxy reaches every one of these replicas and no other. */
   private async proxySendsToExactly(service: ServiceName, endpoints: Endpoint[]): Promise<boolean> {
-    const url = PROBE_PATH[service] === 'site' ? `${this.siteUrl}/api/ping` : `${this.movieUrl}/health/ready`;
+    // A path through the proxy that every replica of the service answers, with its X-Instance.
+    const url = service === 'woody-api' ? `${this.siteUrl}/api/ping` : `${this.movieUrl}/health/ready`;
     const expected = new Set(endpoints.map((endpoint) => endpoint.instanceId));
     const seen = new Set<string>();
     for (let i = 0; i < endpoints.length * 6; i++) {
@@ -251,7 +250,7 @@ class ContainerStack implements BenchStack {
   async findRedis() {
     const [id] = await this.driver.containers('redis');
     const [redis] = await inspect(id ? [id] : []);
-    const address = redis && (await this.driver.address(redis));
+    const address = redis && (await this.driver.addresses([redis])).get(redis.Id);
     if (!address) throw new ContainerStackError('redis: no reachable container');
     this.redisUrl = `redis://${address}:6379`;
   }

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   command,
   ContainerStackError,
@@ -39,8 +40,8 @@ export interface Driver {
   apply(service: ManagedService, count: number, env: Record<string, string>): Promise<void>;
   /** The service's running containers (ids), old ones being replaced included. */
   containers(service: string): Promise<string[]>;
-  /** An address of the container that this machine can reach. */
-  address(container: ContainerInfo): Promise<string | undefined>;
+  /** For each container, an address this machine can reach (absent when it has none yet), in one lookup. */
+  addresses(containers: readonly ContainerInfo[]): Promise<Map<string, string>>;
   down(): Promise<void>;
 }
 
@@ -127,8 +128,13 @@ export class ComposeDriver implements Driver {
     });
   }
 
-  async address(container: ContainerInfo) {
-    return Object.values(container.NetworkSettings.Networks).find((network) => network.IPAddress)?.IPAddress;
+  async addresses(containers: readonly ContainerInfo[]) {
+    const addresses = new Map<string, string>();
+    for (const container of containers) {
+      const network = Object.values(container.NetworkSettings.Networks).find(({ IPAddress }) => IPAddress);
+      if (network) addresses.set(container.Id, network.IPAddress);
+    }
+    return addresses;
   }
 
   async down() {
@@ -205,11 +211,16 @@ export class SwarmDriver implements Driver {
   }
 
   /** Overlay addresses are not reachable from the host; every task is also on docker_gwbridge, which is. */
-  async address(container: ContainerInfo) {
+  async addresses(containers: readonly ContainerInfo[]) {
     const bridge = JSON.parse(
       await docker(['network', 'inspect', 'docker_gwbridge', '--format', '{{json .Containers}}']),
     ) as Record<string, { IPv4Address: string }> | null;
-    return bridge?.[container.Id]?.IPv4Address.split('/')[0];
+    const addresses = new Map<string, string>();
+    for (const { Id } of containers) {
+      const endpoint = bridge?.[Id];
+      if (endpoint) addresses.set(Id, endpoint.IPv4Address.split('/')[0]!);
+    }
+    return addresses;
   }
 
   async down() {
@@ -222,7 +233,7 @@ export class SwarmDriver implements Driver {
     while ((await runningContainers(namespace)).length > 0 || (await networks()).trim()) {
       if (Date.now() > deadline)
         throw new ContainerStackError(`stack ${this.options.name}: containers or network left after 90 s`);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await sleep(1000);
     }
     // Stopped tasks keep the volume busy for a moment after their containers stopped.
     for (let attempt = 0; attempt < 20; attempt++) {
@@ -231,7 +242,7 @@ export class SwarmDriver implements Driver {
         return;
       } catch (error) {
         if (/no such volume/i.test((error as Error).message)) return;
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await sleep(1000);
       }
     }
   }
