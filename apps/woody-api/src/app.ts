@@ -31,6 +31,7 @@ export async function buildApp(config: WoodyConfig, overrides: FastifyServerOpti
   await app.register(cachePlugin, {
     redisUrl: config.REDIS_URL,
     enabled: config.CACHE_ENABLED,
+    crossReplicaLock: config.CACHE_CROSS_REPLICA_LOCK,
     namespace: config.CACHE_NAMESPACE,
     registry: app.metrics,
   });

@@ -23,6 +23,7 @@ export const woodyConfigSchema = Type.Object({
   ),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   CACHE_ENABLED: Type.Boolean({ default: true }),
+  CACHE_CROSS_REPLICA_LOCK: Type.Boolean({ default: true }),
   CACHE_NAMESPACE: Type.String({ default: 'woody', pattern: '^[\\w.-]+$' }),
   CACHE_HEAVY_TTL_MS: Type.Integer({
     minimum: 1,

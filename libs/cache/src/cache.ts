@@ -40,6 +40,13 @@ export interface CacheOptions {
   breakerCooldown?: Duration;
   /** Prefix of the Redis keys (default 'cache'). */
   keyPrefix?: string;
+  /**
+   * One producer across all replicas on a cold miss (default true). When false, a cold miss does not take
+   * the Redis lock or wait for another replica's producer: every replica runs its own producer (in-process
+   * single flight stays, so one run per replica per key); values are still written fenced. The
+   * stale-while-revalidate refresh keeps its lock. For demonstrating the stampede only, never for production.
+   */
+  crossReplicaLock?: boolean;
 }
 
 export interface CacheOutcome<T> {
@@ -88,6 +95,7 @@ export class Cache {
   private readonly pollMs: number;
   private readonly breakerThreshold: number;
   private readonly breakerCooldownMs: number;
+  private readonly crossReplicaLock: boolean;
   private readonly flights = new Map<string, Promise<CacheOutcome<unknown>>>();
   private readonly refreshing = new Map<string, Promise<void>>();
   private readonly fillWaiters = new Map<string, Set<() => void>>();
@@ -117,6 +125,12 @@ export class Cache {
       );
     }
     this.breakerCooldownMs = toMilliseconds('breakerCooldown', options.breakerCooldown ?? 1000);
+    this.crossReplicaLock = options.crossReplicaLock ?? true;
+    if (typeof this.crossReplicaLock !== 'boolean') {
+      throw new CacheOptionError(
+        `crossReplicaLock must be true or false (got ${JSON.stringify(options.crossReplicaLock)})`,
+      );
+    }
     const operationTimeoutMs = toMilliseconds('operationTimeout', options.operationTimeout ?? 50);
     if (options.redisUrl !== undefined && !/^rediss?:\/\//.test(options.redisUrl)) {
       throw new CacheOptionError(`redisUrl must start with redis:// or rediss:// (got ${options.redisUrl})`);
@@ -277,7 +291,10 @@ export class Cache {
     return this.produceOnce(fullKey, tags, entry, producer, store, seen);
   }
 
-  /** One producer across all replicas: whoever gets the lock produces, the others wait for its value. */
+  /**
+   * One producer across all replicas: whoever gets the lock produces, the others wait for its value.
+   * With crossReplicaLock: false, straight to the producer (one run per replica, for the stampede demo).
+   */
   private async produceOnce<T>(
     fullKey: string,
     tags: string[],
@@ -286,6 +303,8 @@ export class Cache {
     store: RedisStore,
     seen: Lookup,
   ): Promise<CacheOutcome<T>> {
+    // Demonstration switch: no lock, no waiting, so each replica runs its own producer (still fenced).
+    if (!this.crossReplicaLock) return this.produceAndStore(fullKey, entry, producer, store, undefined, seen);
     const token = randomUUID();
     const deadline = Date.now() + this.lockWaitMs;
     let waited = false;

@@ -83,6 +83,29 @@ describe('stampede protection across replicas', () => {
   }, 30_000);
 });
 
+describe('with the cross-replica lock off (stampede demonstration)', () => {
+  it('runs the producer once per process for 3 processes × 20 concurrent cold requests', async () => {
+    const counter = `nolock-runs-${Date.now()}`;
+    const results = await stampede(3, 20, {
+      NAMESPACE: `nolock-${Date.now()}`,
+      KEY: 'cold',
+      PRODUCER_MS: '1000', // long enough that every process looks up before any value lands
+      COUNTER: counter,
+      CROSS_REPLICA_LOCK: 'false',
+    });
+    const client = new Redis(redis().url);
+    expect(await client.get(counter)).toBe('3');
+    client.disconnect();
+    // In-process single flight still holds: each process's 20 callers share its own producer's value.
+    for (const result of results) {
+      expect(result.values).toHaveLength(20);
+      expect(new Set(result.values.map((value) => value.producedBy)).size).toBe(1);
+      expect(result.statuses.every((status) => status === 'miss')).toBe(true);
+    }
+    expect(new Set(results.map((result) => result.values[0]!.producedBy)).size).toBe(3);
+  }, 30_000);
+});
+
 describe('stale-while-revalidate in one process', () => {
   it('serves the stale value at once and refreshes it exactly once', async () => {
     const { cache } = await newCache(redis().url);
