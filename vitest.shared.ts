@@ -5,6 +5,8 @@ import { defineProject } from 'vitest/config';
 
 const SOURCE_CONDITION = '@scale-lab/source';
 const servicesSetup = fileURLToPath(new URL('./libs/testing/src/global-setup.ts', import.meta.url));
+// Logs of child processes and in-process apps go to files; a failing test prints their new lines.
+const logSetup = fileURLToPath(new URL('./libs/testing/src/log-setup.ts', import.meta.url));
 
 /**
  * Standard (TC39) decorators, as tsc compiles them: Vite's own transformer only knows the legacy
@@ -46,6 +48,7 @@ export function projectTestConfig(name: string, options: ProjectTestOptions = {}
       name,
       include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
       globalSetup: options.services ? [servicesSetup] : [],
+      setupFiles: [logSetup],
       testTimeout: 30_000,
       hookTimeout: 120_000,
       pool: 'forks',

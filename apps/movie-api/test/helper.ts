@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@scale-lab/service';
-import { createTestDatabase, spawnService } from '@scale-lab/testing';
+import { createTestDatabase, spawnService, testLogStream } from '@scale-lab/testing';
 import { afterAll, expect, inject } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { movieConfigSchema } from '../src/config.js';
@@ -11,15 +11,16 @@ export async function newDatabase(): Promise<string> {
   return createTestDatabase(inject('mysqlUrl'), 'movie');
 }
 
-/** A movie-api on the given (or a fresh) database; closed after the file's tests. */
+/** A movie-api on the given (or a fresh) database, logging to a file (printed if a test fails); closed after the file's tests. */
 export async function buildTestApp(env: Env = {}) {
-  const app = await buildApp(
-    loadConfig(movieConfigSchema, {
-      LOG_LEVEL: 'warn',
-      MYSQL_URL: env.MYSQL_URL ?? (await newDatabase()),
-      ...env,
-    }),
-  );
+  const config = loadConfig(movieConfigSchema, {
+    LOG_LEVEL: 'warn',
+    MYSQL_URL: env.MYSQL_URL ?? (await newDatabase()),
+    ...env,
+  });
+  const app = await buildApp(config, {
+    logger: { level: config.LOG_LEVEL, stream: testLogStream('movie-api') },
+  });
   afterAll(() => app.close());
   await app.ready();
   await app.databaseReady;

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@scale-lab/service';
-import { createTestDatabase, spawnService } from '@scale-lab/testing';
+import { createTestDatabase, spawnService, testLogStream } from '@scale-lab/testing';
 import { afterAll, expect, inject } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { woodyConfigSchema, type WoodyConfig } from '../src/config.js';
@@ -11,10 +11,13 @@ export function testConfig(env: Env): WoodyConfig {
   return loadConfig(woodyConfigSchema, { LOG_LEVEL: 'warn', DB_SLOW_MS: '300', HEAVY_MS: '50', ...env });
 }
 
-/** A fresh app on a fresh database; closed after the file's tests. */
+/** A fresh app on a fresh database, logging to a file (printed if a test fails); closed after the file's tests. */
 export async function buildTestApp(env: Env = {}) {
   const mysqlUrl = env.MYSQL_URL ?? (await createTestDatabase(inject('mysqlUrl'), 'woody'));
-  const app = await buildApp(testConfig({ ...env, MYSQL_URL: mysqlUrl }));
+  const config = testConfig({ ...env, MYSQL_URL: mysqlUrl });
+  const app = await buildApp(config, {
+    logger: { level: config.LOG_LEVEL, stream: testLogStream('woody-api') },
+  });
   afterAll(() => app.close());
   await app.ready();
   await app.databaseReady;

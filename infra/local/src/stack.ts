@@ -46,6 +46,8 @@ export interface LocalStack {
   redisUrl: string;
   /** Where the stack keeps its data and logs; removed by stop(). */
   dir: string;
+  /** One `<instance>.log` per API replica (stdout and stderr), in dir. */
+  logDir: string;
   accessLog: string;
   replicas(service: ServiceName): ReplicaInfo[];
   /** Points the page's heavy assets at a CDN base URL ('' for the site itself) and reloads nginx. */
@@ -210,6 +212,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     mysqlUrl,
     redisUrl: redis.url,
     dir,
+    logDir,
     accessLog: nginx.accessLog,
     replicas: (service) => replicas[service].map((replica) => replica.describe()),
     setCdnBaseUrl: async (url) => {

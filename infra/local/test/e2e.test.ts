@@ -1,5 +1,6 @@
 import { get as httpGet } from 'node:http';
 import { freePort } from '@scale-lab/local-services';
+import { showLogOnFailure } from '@scale-lab/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../src/index.js';
 
@@ -50,6 +51,7 @@ describe('local stack end to end: 3 woody replicas behind the real nginx', () =>
       },
     });
     api = `${stack.siteUrl}/api`;
+    showLogOnFailure(stack.logDir);
   }, 120_000);
 
   afterAll(async () => {

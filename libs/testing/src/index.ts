@@ -2,3 +2,4 @@ import './provided-context.js';
 export { startTestServices, MARIADB_IMAGE, REDIS_IMAGE, type TestServices } from './services.js';
 export { createTestDatabase, dropTestDatabase } from './database.js';
 export { spawnService, waitForReady, type ServiceProcess } from './processes.js';
+export { testLogFile, testLogStream, showLogOnFailure } from './logs.js';

@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { basename, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appendToLog, testLogFile } from './logs.js';
 
 export type ServiceProcess = ChildProcess & {
   /** Everything the process printed so far (stdout and stderr). */
   output: () => string;
+  /** The same output in a file, whose new lines a failing test prints (see logs.ts). */
+  logFile: string;
   exited: Promise<number | null>;
 };
 
@@ -12,6 +16,7 @@ const tsxLoader = fileURLToPath(import.meta.resolve('tsx'));
 /**
  * A service's real entry point (`src/main.ts`) as its own process, run from source through tsx with the
  * workspace's source condition, so tests need no build. The environment is exactly `env` plus PATH.
+ * Its output goes to `output()` and to a log file, not to the terminal.
  */
 export function spawnService(
   entry: string,
@@ -19,6 +24,7 @@ export function spawnService(
   args: readonly string[] = [],
 ): ServiceProcess {
   let output = '';
+  const logFile = testLogFile(`${basename(dirname(dirname(entry)))}-${basename(entry, extname(entry))}`);
   const child = spawn(
     process.execPath,
     ['--conditions=@scale-lab/source', '--import', tsxLoader, entry, ...args],
@@ -27,10 +33,13 @@ export function spawnService(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
+  for (const stream of [child.stdout, child.stderr])
+    stream.on('data', (chunk: Buffer) => {
+      output += chunk;
+      appendToLog(logFile, chunk);
+    });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return Object.assign(child, { output: () => output, exited });
+  return Object.assign(child, { output: () => output, logFile, exited });
 }
 
 /** Polls `${url}/health/ready` until it answers 200. */
