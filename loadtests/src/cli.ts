@@ -5,9 +5,10 @@ import { parseArgs } from 'node:util';
 import { MissingBinaryError, PortBusyError } from '@scale-lab/local-services';
 import { assertSupportedNode } from '@scale-lab/service';
 import { scenarios as allScenarios } from '../scenarios/index.js';
-import { compareReports, terminalSummary, writeReport, type Report } from './report/write.js';
+import { compareReports } from './report/compare.js';
+import { buildReport, terminalSummary, writeReport, type Report } from './report/write.js';
 import { runScenarios } from './run.js';
-import type { ScenarioResult } from './schema.js';
+import { RESULT_SCHEMA_VERSION, type ScenarioResult } from './schema.js';
 import { ContainerStackError, STACK_MODES, type StackMode } from './stacks/index.js';
 
 assertSupportedNode();
@@ -16,8 +17,9 @@ const USAGE = `usage:
   scale-lab-loadtests run [--quick] [--target local|compose|swarm] [--scenario NAME]... [--results DIR] [--reports DIR]
       bring the stack up, run every scenario (or the named ones), write the results and the report;
       compose and swarm run the images (npx nx run-many -t docker-build) under the name scale-lab-bench
-  scale-lab-loadtests compare RESULTS_DIR|REPORT_JSON [OTHER]
-      write a report from result files; with two arguments, compare them (before → after)
+  scale-lab-loadtests compare A [B]
+      A and B: a results directory, a report directory or a report.json. With one, print its summary;
+      with two, compare them (before → after); a change within both runs' min–max spreads is "no difference"
 
 scenarios: ${allScenarios.map((s) => s.name).join(', ')}
 `;
@@ -29,18 +31,34 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
-async function loadResults(path: string): Promise<Report | ScenarioResult[]> {
-  if ((await stat(path)).isDirectory()) {
-    const files = (await readdir(path)).filter((file) => file.endsWith('.json') && file !== 'report.json');
-    if (files.length === 0) {
-      const report = join(path, 'report.json');
-      return JSON.parse(await readFile(report, 'utf8')) as Report;
-    }
-    return Promise.all(
-      files.map(async (file) => JSON.parse(await readFile(join(path, file), 'utf8')) as ScenarioResult),
-    );
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch (error) {
+    fail(`cannot read ${path}: ${(error as Error).message}`);
   }
-  return JSON.parse(await readFile(path, 'utf8')) as Report;
+}
+
+/** Results written by an older runner have other fields: say so instead of printing NaN. */
+function checkVersion(results: ScenarioResult[], path: string): ScenarioResult[] {
+  const old = results.find((r) => r.schemaVersion !== RESULT_SCHEMA_VERSION);
+  if (old)
+    fail(
+      `${path} holds results of schema version ${old.schemaVersion ?? 'unknown'}; this runner reads version ${RESULT_SCHEMA_VERSION}: measure again with ./scale-lab run`,
+    );
+  return results;
+}
+
+/** A results directory, a report directory, or a report.json: the results in it. */
+async function loadResults(path: string): Promise<ScenarioResult[]> {
+  const info = await stat(path).catch(() => fail(`${path} does not exist`));
+  if (!info.isDirectory()) return checkVersion(((await readJson(path)) as Report).results ?? [], path);
+  const files = (await readdir(path)).filter((file) => file.endsWith('.json') && file !== 'report.json');
+  if (files.length === 0) return loadResults(join(path, 'report.json'));
+  return checkVersion(
+    await Promise.all(files.map(async (file) => (await readJson(join(path, file))) as ScenarioResult)),
+    path,
+  );
 }
 
 async function run(args: string[]) {
@@ -93,17 +111,13 @@ async function run(args: string[]) {
 
 async function compare(args: string[]) {
   const [first, second] = args;
-  if (!first) fail(USAGE);
-  const loaded = await loadResults(first);
-  const report = Array.isArray(loaded)
-    ? await writeReport(loaded, resolve(join('reports', stamp())))
-    : loaded;
+  if (!first || args.length > 2) fail(USAGE, 2);
+  const report = buildReport(await loadResults(first));
   if (!second) {
     process.stdout.write(`${terminalSummary(report.rows)}\n`);
     return;
   }
-  const other = await loadResults(second);
-  const after = Array.isArray(other) ? await writeReport(other, resolve(join('reports', stamp()))) : other;
+  const after = buildReport(await loadResults(second));
   process.stdout.write(`${compareReports(report, after)}\n`);
 }
 

@@ -1,8 +1,12 @@
-import autocannon from 'autocannon';
-import { Agent, request } from 'undici';
+import { Agent, Client, Pool, type Dispatcher } from 'undici';
 import type { RequestSpec } from '../scenarios/index.js';
-import { LatencyHistogram } from './histogram.js';
 import type { RepeatResult } from './schema.js';
+import { endpointKey, Tally } from './tally.js';
+
+/** No request waits longer than this for its answer; past it, it counts as a timeout error. */
+export const REQUEST_TIMEOUT_MS = 60_000;
+/** Open model: a send that leaves more than this after its slot counts as a missed slot. */
+export const SLOT_TOLERANCE_MS = 5;
 
 /** Fills `{n}` (a counter: a new key each time) and `{nK}` (the counter modulo K) in a path. */
 export function expandPath(path: string, n: number): string {
@@ -16,33 +20,164 @@ export function weightedPicker(specs: readonly RequestSpec[]): () => RequestSpec
   return () => wheel[next++ % wheel.length]!;
 }
 
-class Tally {
-  readonly histogram = new LatencyHistogram();
-  readonly perInstance: Record<string, number> = {};
-  readonly perCacheStatus: Record<string, number> = {};
-  non2xx = 0;
-
-  count(status: number, headers: Record<string, string | string[] | undefined>) {
-    const header = (name: string) => {
-      const value = headers[name] ?? headers[name.toLowerCase()];
-      return Array.isArray(value) ? value[0] : value;
-    };
-    const instance = header('x-instance') ?? '(none)';
-    const cacheStatus = header('x-cache') ?? 'none';
-    this.perInstance[instance] = (this.perInstance[instance] ?? 0) + 1;
-    this.perCacheStatus[cacheStatus] = (this.perCacheStatus[cacheStatus] ?? 0) + 1;
-    if (status < 200 || status > 299) this.non2xx++;
-  }
+/** One request of the mix, ready to send: its endpoint key and undici's options built once, not per request. */
+interface PlannedRequest {
+  key: string;
+  options: Dispatcher.DispatchOptions;
 }
 
-function cpuShare(startCpu: NodeJS.CpuUsage, startedAt: number): number {
-  const used = process.cpuUsage(startCpu);
-  return (used.user + used.system) / 1000 / Math.max(1, performance.now() - startedAt);
+const dispatchOptions = (origin: string, spec: RequestSpec, path: string): Dispatcher.DispatchOptions => ({
+  origin,
+  path,
+  method: spec.method,
+  body: spec.body ?? null,
+  headers: spec.body ? { 'content-type': 'application/json' } : undefined,
+  headersTimeout: REQUEST_TIMEOUT_MS,
+  bodyTimeout: REQUEST_TIMEOUT_MS,
+});
+
+/**
+ * The mix as a function of the request counter. Requests without `{n}` are built once; that matters at
+ * tens of thousands of requests per second on a CPU the generator shares with the stack.
+ */
+export function planMix(origin: string, specs: readonly RequestSpec[]): (n: number) => PlannedRequest {
+  const pick = weightedPicker(specs);
+  const fixed = new Map(
+    specs.map((spec) => [
+      spec,
+      { key: endpointKey(spec), options: dispatchOptions(origin, spec, spec.path) },
+    ]),
+  );
+  return (n) => {
+    const spec = pick();
+    const planned = fixed.get(spec)!;
+    if (!spec.path.includes('{n')) return planned;
+    return { key: planned.key, options: dispatchOptions(origin, spec, expandPath(spec.path, n)) };
+  };
+}
+
+interface Answer {
+  status: number;
+  instance?: string;
+  cache?: string;
+}
+
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+/**
+ * One request through undici's lowest-level API: no stream or body object per request, so the generator
+ * spends as little of the shared CPU as it can (its own time is part of every latency it measures).
+ */
+function exchange(dispatcher: Dispatcher, origin: string, spec: RequestSpec, path: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const answer: Answer = { status: 0 };
+    dispatcher.dispatch(dispatchOptions(origin, spec, path), {
+      onRequestStart() {},
+      onResponseStart(_controller, status, headers) {
+        answer.status = status;
+        answer.instance = first(headers['x-instance']);
+        answer.cache = first(headers['x-cache']);
+      },
+      onResponseData() {},
+      onResponseEnd: () => resolve(answer),
+      onResponseError: (_controller, error) => reject(error),
+    });
+  });
 }
 
 /**
- * Closed model with autocannon: `connections` clients, each sending its next request when the previous
- * answered. Right for throughput; it under-reports tail latency when the server stalls (coordinated omission).
+ * Sends one request of the mix and records its answer or its error in the tally, with its latency from
+ * `startedAt` (the open model passes the slot's intended time). What completes after `countUntil` is not
+ * recorded. Returns when it completed.
+ */
+async function sendAndRecord(
+  tally: Tally,
+  dispatcher: Dispatcher,
+  origin: string,
+  spec: RequestSpec,
+  n: number,
+  startedAt: number,
+  countUntil = Number.POSITIVE_INFINITY,
+): Promise<number> {
+  const key = endpointKey(spec);
+  try {
+    const answer = await exchange(dispatcher, origin, spec, expandPath(spec.path, n));
+    const at = performance.now();
+    if (at <= countUntil) tally.answered(key, answer.status, answer, at - startedAt, at);
+    return at;
+  } catch (error) {
+    const at = performance.now();
+    if (at <= countUntil) tally.failed(key, error, at);
+    return at;
+  }
+}
+
+const originOf = (baseUrl: string) => new URL(baseUrl).origin;
+
+/**
+ * One client of the closed model: one connection, one request at a time, the next sent from the previous
+ * one's completion callback, as wrk does. No promise or handler object per request: the generator's own
+ * CPU time is part of every latency it measures, and the operating system schedules a light generator
+ * sooner.
+ */
+class ClosedClient implements Dispatcher.DispatchHandler {
+  private planned!: PlannedRequest;
+  private sent = 0;
+  private status = 0;
+  instance: string | undefined;
+  cache: string | undefined;
+  /** How long the request still unanswered at the deadline had been in flight by then. */
+  unfinishedMs = 0;
+
+  constructor(
+    private readonly client: Client,
+    private readonly next: () => PlannedRequest,
+    private readonly tally: Tally,
+    private readonly deadline: number,
+    private readonly done: () => void,
+  ) {}
+
+  send(): void {
+    this.sent = performance.now();
+    if (this.sent >= this.deadline) return this.done();
+    this.planned = this.next();
+    this.client.dispatch(this.planned.options, this);
+  }
+
+  onRequestStart(): void {}
+
+  onResponseStart(
+    _controller: unknown,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.status = status;
+    this.instance = first(headers['x-instance']);
+    this.cache = first(headers['x-cache']);
+  }
+
+  onResponseData(): void {}
+
+  onResponseEnd(): void {
+    const at = performance.now();
+    if (at <= this.deadline) this.tally.answered(this.planned.key, this.status, this, at - this.sent, at);
+    else this.unfinishedMs += this.deadline - this.sent;
+    this.send();
+  }
+
+  onResponseError(_controller: unknown, error: Error): void {
+    const at = performance.now();
+    if (at <= this.deadline) this.tally.failed(this.planned.key, error, at);
+    // A failed connection is opened again by the next dispatch; give a refusing server a moment.
+    setTimeout(() => this.send(), 10);
+  }
+}
+
+/**
+ * Closed model: `connections` clients, each on its own connection, sending its next request when the
+ * previous answered. Right for throughput; it under-reports tail latency when the server stalls
+ * (coordinated omission). Answers after the deadline are awaited but not counted, so the servers count at
+ * most one request per connection more than this does.
  */
 export async function runClosed(
   baseUrl: string,
@@ -51,89 +186,106 @@ export async function runClosed(
   durationSeconds: number,
   counter: { n: number },
 ): Promise<RepeatResult> {
-  const pick = weightedPicker(specs);
+  const origin = originOf(baseUrl);
+  const plan = planMix(origin, specs);
   const tally = new Tally();
-  const startCpu = process.cpuUsage();
-  const startedAt = performance.now();
-  const result = await autocannon({
-    url: baseUrl,
-    connections,
-    duration: durationSeconds,
-    timeout: 60,
-    setupClient: (client) => {
-      client.on('response', (_status: number, _bytes: number, durationMs: number) =>
-        tally.histogram.recordMs(durationMs),
-      );
-    },
-    requests: [
-      {
-        setupRequest: (req) => {
-          const spec = pick();
-          return { ...req, method: spec.method, path: expandPath(spec.path, counter.n++), body: spec.body };
-        },
-        onResponse: (status, _body, _context, headers) => tally.count(status, headers ?? {}),
-      },
-    ],
-  });
-  const elapsedSeconds = (performance.now() - startedAt) / 1000;
+  const deadline = tally.startedAt + durationSeconds * 1000;
+  const clients = Array.from({ length: connections }, () => new Client(origin, { pipelining: 1 }));
+  const running = clients.map(
+    (client) =>
+      new Promise<ClosedClient>((resolve) => {
+        const closed: ClosedClient = new ClosedClient(
+          client,
+          () => plan(counter.n++),
+          tally,
+          deadline,
+          () => resolve(closed),
+        );
+        closed.send();
+      }),
+  );
+  const finished = await Promise.all(running);
+  await Promise.all(clients.map((client) => client.close()));
+  // Time that requests still unanswered at the deadline had waited by then: Little's law needs it on
+  // short runs of slow requests, where those make up a large part of the time in flight.
+  const unfinishedMs = finished.reduce((sum, client) => sum + client.unfinishedMs, 0);
+  return { ...tally.result(durationSeconds), unfinishedMs };
+}
+
+/**
+ * Open model: requests start on a fixed schedule (`ratePerSecond`), whether or not earlier ones have
+ * answered, and each latency counts from its slot's intended start, so a stalled server shows in the tail
+ * instead of pausing the generator (no coordinated omission). Sends that left late are counted.
+ */
+export async function runOpen(
+  baseUrl: string,
+  specs: readonly RequestSpec[],
+  ratePerSecond: number,
+  durationSeconds: number,
+  counter: { n: number },
+): Promise<RepeatResult> {
+  const origin = originOf(baseUrl);
+  const pick = weightedPicker(specs);
+  // Enough connections that a slow answer never holds up the schedule at the rates we use.
+  const pool = new Pool(origin, { connections: 512, pipelining: 1 });
+  const tally = new Tally();
+  const slots = Math.max(1, Math.round(ratePerSecond * durationSeconds));
+  const interval = 1000 / ratePerSecond;
+  const lags: number[] = [];
+  const inFlight: Promise<number>[] = [];
+  for (let slot = 0; slot < slots;) {
+    const now = performance.now();
+    for (; slot < slots && tally.startedAt + slot * interval <= now; slot++) {
+      const intended = tally.startedAt + slot * interval;
+      lags.push(now - intended);
+      inFlight.push(sendAndRecord(tally, pool, origin, pick(), counter.n++, intended));
+    }
+    if (slot < slots) await sleepUntil(tally.startedAt + slot * interval);
+  }
+  await Promise.all(inFlight);
+  await pool.close();
+  const sorted = lags.sort((a, b) => a - b);
   return {
-    requests: result.requests.total,
-    non2xx: tally.non2xx,
-    errors: result.errors + result.timeouts,
-    durationSeconds: elapsedSeconds,
-    requestsPerSecond: result.requests.total / elapsedSeconds,
-    latency: tally.histogram.summary(),
-    perInstance: tally.perInstance,
-    perCacheStatus: tally.perCacheStatus,
-    generatorCpu: cpuShare(startCpu, startedAt),
+    ...tally.result(),
+    schedule: {
+      ratePerSecond,
+      missedSlots: lags.filter((lag) => lag > SLOT_TOLERANCE_MS).length,
+      toleranceMs: SLOT_TOLERANCE_MS,
+      lagP99Ms: sorted[Math.ceil(0.99 * sorted.length) - 1] ?? 0,
+      lagMaxMs: sorted[sorted.length - 1] ?? 0,
+    },
   };
 }
 
-/** Burst: `count` requests sent at the same instant, each on its own connection, like the tutorial's 500 processes. */
+function sleepUntil(at: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
+}
+
+/**
+ * Burst: `count` requests sent at the same instant, each on its own connection, like the tutorial's 500
+ * processes. Also records each request's time in sending order, and the first and last answer.
+ */
 export async function runBurst(
   baseUrl: string,
   specs: readonly RequestSpec[],
   count: number,
   counter: { n: number },
-): Promise<RepeatResult> {
+): Promise<RepeatResult & { firstAnswerMs: number; lastAnswerMs: number }> {
+  const origin = originOf(baseUrl);
   const pick = weightedPicker(specs);
-  const tally = new Tally();
   const agent = new Agent({ connections: null, pipelining: 0, connectTimeout: 30_000 });
-  const perRequestMs: number[] = Array(count).fill(Number.NaN);
-  let errors = 0;
-  const startCpu = process.cpuUsage();
-  const startedAt = performance.now();
-  await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const spec = pick();
-      const sent = performance.now();
-      try {
-        const response = await request(`${baseUrl}${expandPath(spec.path, counter.n++)}`, {
-          method: spec.method,
-          body: spec.body,
-          dispatcher: agent,
-        });
-        await response.body.text();
-        perRequestMs[i] = performance.now() - sent;
-        tally.histogram.recordMs(perRequestMs[i]!);
-        tally.count(response.statusCode, response.headers);
-      } catch {
-        errors++;
-      }
-    }),
+  const tally = new Tally();
+  const completedAt = await Promise.all(
+    Array.from({ length: count }, () =>
+      sendAndRecord(tally, agent, origin, pick(), counter.n++, performance.now()),
+    ),
   );
-  const elapsedSeconds = (performance.now() - startedAt) / 1000;
   await agent.close();
+  const since = completedAt.map((at) => at - tally.startedAt);
   return {
-    requests: count - errors,
-    non2xx: tally.non2xx,
-    errors,
-    durationSeconds: elapsedSeconds,
-    requestsPerSecond: (count - errors) / elapsedSeconds,
-    latency: tally.histogram.summary(),
-    perInstance: tally.perInstance,
-    perCacheStatus: tally.perCacheStatus,
-    generatorCpu: cpuShare(startCpu, startedAt),
-    perRequestMs,
+    ...tally.result(),
+    perRequestMs: since,
+    firstAnswerMs: Math.min(...since),
+    lastAnswerMs: Math.max(...since),
   };
 }

@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadPageLikeABrowser } from './browser-fetch.js';
-import { LatencyHistogram } from './histogram.js';
 import type { OriginCounter } from './origin-log.js';
 import type { RepeatResult } from './schema.js';
+import { Tally } from './tally.js';
 
 /** One page load like a browser with an empty cache, and what the origin served for it. */
 export async function measurePageLoad(pageUrl: string, countOrigin: OriginCounter): Promise<RepeatResult> {
@@ -9,25 +10,22 @@ export async function measurePageLoad(pageUrl: string, countOrigin: OriginCounte
   const startCpu = process.cpuUsage();
   const load = await loadPageLikeABrowser(pageUrl);
   // nginx writes the log line when the response is done; give it a moment to reach the log.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await sleep(200);
   const origin = await servedSince();
-  const histogram = new LatencyHistogram();
-  const perCacheStatus: Record<string, number> = {};
-  for (const asset of load.assets) {
-    histogram.recordMs(asset.ms);
-    const status = asset.cache || 'none';
-    perCacheStatus[status] = (perCacheStatus[status] ?? 0) + 1;
-  }
+  // Each asset is an endpoint of its own: the page, the script, the stylesheet, the big image.
+  const tally = new Tally();
+  for (const asset of load.assets)
+    tally.answered(
+      `GET ${new URL(asset.url).pathname}`,
+      asset.status,
+      { cache: asset.cache || undefined },
+      asset.ms,
+    );
   const used = process.cpuUsage(startCpu);
   return {
-    requests: load.assets.length,
-    non2xx: load.assets.filter((asset) => asset.status < 200 || asset.status > 299).length,
-    errors: 0,
-    durationSeconds: load.totalMs / 1000,
-    requestsPerSecond: load.assets.length / (load.totalMs / 1000),
-    latency: histogram.summary(),
+    ...tally.result(load.totalMs / 1000),
     perInstance: {},
-    perCacheStatus,
+    requestsPerSecond: load.assets.length / (load.totalMs / 1000),
     generatorCpu: (used.user + used.system) / 1000 / load.totalMs,
     offload: {
       pageLoadMs: load.totalMs,

@@ -1,14 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createCache } from '@scale-lab/cache';
+import { createCache, type Cache } from '@scale-lab/cache';
 import { SingleBar } from 'cli-progress';
 import { forRun, type Scenario, type Variant } from '../scenarios/index.js';
 import { fingerprint } from './fingerprint.js';
-import { runBurst, runClosed } from './load.js';
-import { measurePageLoad } from './offload.js';
-import type { RepeatResult, ScenarioResult, VariantResult } from './schema.js';
-import { difference, drained, serverCounts } from './server-counts.js';
+import { runClosed } from './load.js';
+import { concurrencyOf, describeModel, measureRepeat, modelOf, requestsOf, warmUp } from './measure.js';
+import { startReferenceServers, type ReferenceServers } from './reference.js';
+import type { Ceiling, Fingerprint, RepeatResult, ScenarioResult, VariantResult } from './schema.js';
+import { spread } from './stats.js';
 import { startBenchStack, type BenchStack, type ServiceName, type StackMode } from './stacks/index.js';
+import { targetOf } from './targets.js';
 
 export interface RunOptions {
   scenarios: readonly Scenario[];
@@ -23,152 +25,190 @@ export interface RunOptions {
 }
 
 const DEFAULT_WOODY_ENV = { CACHE_ENABLED: 'false' };
+/** The ceiling is measured with as many clients as the busiest closed scenario. */
+const CEILING_CONNECTIONS = 16;
 
-function currentEnv(variant: Variant, service: ServiceName): Record<string, string> {
+/** Everything a scenario runs with: the stack, the reference servers, the cache to flush, the settings. */
+interface RunContext {
+  stack: BenchStack;
+  references: ReferenceServers;
+  woodyCache: Cache;
+  staticRateLimit: string;
+  signal: AbortSignal | undefined;
+  /** Which replicas and environment each service runs now (replicas are replaced when the env changes). */
+  applied: Map<ServiceName, string>;
+  counter: { n: number };
+}
+
+function environmentOf(variant: Variant, service: ServiceName): Record<string, string> {
   return service === 'woody-api' ? { ...DEFAULT_WOODY_ENV, ...variant.woodyEnv } : { ...variant.movieEnv };
 }
 
-/** Brings the stack to the variant's replicas and environment (replicas are replaced when the env changes). */
-async function applyVariant(stack: BenchStack, variant: Variant, applied: Map<ServiceName, string>) {
+/** Brings the stack to the variant's replicas and environment. */
+async function applyVariant(context: RunContext, variant: Variant) {
   for (const [service, count] of [
     ['woody-api', variant.woodyReplicas ?? 1],
     ['movie-api', variant.movieReplicas ?? 1],
   ] as const) {
-    const env = currentEnv(variant, service);
+    const env = environmentOf(variant, service);
     const signature = JSON.stringify([count, env]);
-    if (applied.get(service) === signature) continue;
-    await stack.scale(service, count, env);
-    applied.set(service, signature);
+    if (context.applied.get(service) === signature) continue;
+    await context.stack.scale(service, count, env);
+    context.applied.set(service, signature);
   }
 }
 
-function targetOf(stack: BenchStack, variant: Variant) {
-  const movie = stack.replicas('movie-api');
-  switch (variant.target) {
-    case 'site':
-      return { baseUrl: stack.siteUrl, replicas: stack.replicas('woody-api') };
-    case 'movie-lb':
-      return { baseUrl: stack.movieUrl, replicas: movie };
-    case 'movie-direct':
-      return { baseUrl: movie[0]!.url, replicas: movie.slice(0, 1) };
-  }
+/**
+ * The generator's ceiling in this run: the best it does against servers that cost almost nothing to
+ * serve. A variant near it measures the generator, not the stack.
+ */
+async function measureCeiling(references: ReferenceServers, quick: boolean): Promise<Ceiling> {
+  const seconds = quick ? 1 : 2;
+  const best = async (baseUrl: string) => {
+    const requests = [{ method: 'GET', path: '/' }] as const;
+    await runClosed(baseUrl, requests, CEILING_CONNECTIONS, 0.3, { n: 0 });
+    const repeats: number[] = [];
+    for (let i = 0; i < 3; i++)
+      repeats.push(
+        (await runClosed(baseUrl, requests, CEILING_CONNECTIONS, seconds, { n: 0 })).requestsPerSecond,
+      );
+    return spread(repeats).median;
+  };
+  return {
+    connections: CEILING_CONNECTIONS,
+    bareNode: await best(references.bareNodeUrl),
+    nginx: await best(references.nginxUrl),
+  };
 }
 
-async function measure(
-  stack: BenchStack,
+/** One variant: replicas, warm-up, then its repeats, with a line of progress after each. */
+async function measureVariant(
+  context: RunContext,
   scenario: Scenario,
   variant: Variant,
-  baseUrl: string,
-  durationSeconds: number,
-  counter: { n: number },
-) {
-  const requests = variant.requests ?? scenario.requests;
-  switch (scenario.model.kind) {
-    case 'burst':
-      return runBurst(baseUrl, requests, scenario.model.requests, counter);
-    case 'page':
-      return measurePageLoad(`${baseUrl}${scenario.model.path}`, stack.countOrigin);
-    case 'closed':
-      return runClosed(baseUrl, requests, scenario.model.connections, durationSeconds, counter);
+  progress: (status: string, done?: boolean) => void,
+): Promise<VariantResult> {
+  const { stack } = context;
+  const model = modelOf(scenario, variant);
+  const requests = requestsOf(scenario, variant);
+  progress(`${variant.name}: starting replicas`);
+  await applyVariant(context, variant);
+  const target = targetOf(stack, context.references, variant);
+  if (model.kind === 'page') {
+    progress(`${variant.name}: switching the page's assets`);
+    await stack.setCdnBaseUrl(variant.assets === 'cdn' ? stack.cdnUrl : '');
+    // A page load that fills the cdn (or, for the origin, warms nginx's file cache); not measured.
+    await measureRepeat(model, target, requests, stack, context.counter);
   }
+  if (variant.cache !== 'cold' && scenario.warmupSeconds > 0) {
+    progress(`${variant.name}: warm-up`);
+    await warmUp(model, target, requests, scenario.warmupSeconds, context.counter);
+  }
+  progress(variant.name, true);
+  const repeats: RepeatResult[] = [];
+  while (repeats.length < scenario.repeats && !context.signal?.aborted) {
+    if (variant.cache === 'cold') await context.woodyCache.clear();
+    const repeat = await measureRepeat(model, target, requests, stack, context.counter);
+    repeats.push(repeat);
+    progress(`${variant.name}: ${Math.round(repeat.requestsPerSecond)} req/s`, true);
+  }
+  const env = environmentOf(variant, 'woody-api');
+  return {
+    name: variant.name,
+    model: model.kind,
+    modelDescription: describeModel(model, context.staticRateLimit),
+    connections: concurrencyOf(model),
+    replicas: Math.max(1, target.replicas.length),
+    woodyReplicas: stack.replicas('woody-api').length,
+    movieReplicas: stack.replicas('movie-api').length,
+    cache: variant.cache ?? (env.CACHE_ENABLED === 'false' ? 'off' : 'on'),
+    heavyMode: env.HEAVY_MODE,
+    target: variant.target,
+    group: variant.group,
+    interrupted: repeats.length < scenario.repeats || undefined,
+    repeats,
+  };
 }
 
-function describeModel(scenario: Scenario, staticRateLimit: string): string {
-  const model = scenario.model;
-  if (model.kind === 'closed') return `closed: ${model.connections} connections × ${model.durationSeconds} s`;
-  if (model.kind === 'burst') return `burst: ${model.requests} requests at once`;
-  return `page load like a browser (6 connections per host), origin limit_rate ${staticRateLimit}`;
+async function measureScenario(
+  context: RunContext,
+  scenario: Scenario,
+  common: Pick<ScenarioResult, 'quick' | 'ceiling' | 'fingerprint'>,
+): Promise<ScenarioResult> {
+  const bar = new SingleBar(
+    { format: `${scenario.name.padEnd(9)} [{bar}] {value}/{total} {variant}`, stream: process.stderr },
+    undefined,
+  );
+  bar.start(scenario.variants.length * (scenario.repeats + 1), 0, { variant: '' });
+  const variants: VariantResult[] = [];
+  try {
+    for (const variant of scenario.variants) {
+      if (context.signal?.aborted) break;
+      variants.push(
+        await measureVariant(context, scenario, variant, (status, done) =>
+          done ? bar.increment(1, { variant: status }) : bar.update({ variant: status }),
+        ),
+      );
+    }
+  } finally {
+    bar.stop();
+  }
+  return {
+    schemaVersion: 2,
+    runner: 'node',
+    scenario: scenario.name,
+    title: scenario.title,
+    expectation: scenario.expectation,
+    model: describeModel(scenario.model, context.staticRateLimit),
+    sections: [...(scenario.sections ?? [])],
+    ...common,
+    variants,
+  };
 }
 
-/** The main job's measuring part: every scenario, every variant, warm-up then repeats, on one stack. */
+/** The main job's measuring part: the ceiling, then every scenario, every variant, on one stack. */
 export async function runScenarios(options: RunOptions): Promise<ScenarioResult[]> {
   const startedAt = new Date();
   // The lab's 300 kB/s per connection on static files; quick runs use 2 MB/s so the 6 MB image takes 3 s, not 20.
   const staticRateLimit = options.quick ? '2m' : '300k';
-  const stack = await startBenchStack(options.target ?? 'local', {
-    woodyEnv: DEFAULT_WOODY_ENV,
-    staticRateLimit,
-    log: options.log,
-  });
-  const applied = new Map<ServiceName, string>();
-  const woodyCache = createCache({ redisUrl: stack.redisUrl, namespace: 'woody' });
+  const references = await startReferenceServers({ log: options.log });
+  let stack: BenchStack | undefined;
+  let woodyCache: Cache | undefined;
   const results: ScenarioResult[] = [];
   try {
+    options.log('measuring the generator ceiling (bare Node server, nginx return 200)');
+    const ceiling = await measureCeiling(references, options.quick);
+    stack = await startBenchStack(options.target ?? 'local', {
+      woodyEnv: DEFAULT_WOODY_ENV,
+      staticRateLimit,
+      log: options.log,
+    });
+    woodyCache = createCache({ redisUrl: stack.redisUrl, namespace: 'woody' });
+    const context: RunContext = {
+      stack,
+      references,
+      woodyCache,
+      staticRateLimit,
+      signal: options.signal,
+      applied: new Map(),
+      counter: { n: 0 },
+    };
     await mkdir(options.resultsDir, { recursive: true });
-    const print = await fingerprint(stack.mode, startedAt, await stack.versions());
+    const print: Fingerprint = await fingerprint(stack.mode, startedAt, await stack.versions());
     for (const definition of options.scenarios) {
-      const scenario = forRun(definition, options.quick);
-      const steps = scenario.variants.length * (scenario.repeats + 1);
-      const bar = new SingleBar(
-        { format: `${scenario.name.padEnd(9)} [{bar}] {value}/{total} {variant}`, stream: process.stderr },
-        undefined,
-      );
-      bar.start(steps, 0, { variant: '' });
-      const variants: VariantResult[] = [];
-      const counter = { n: 0 };
-      for (const variant of scenario.variants) {
-        if (options.signal?.aborted) break;
-        bar.update({ variant: `${variant.name}: starting replicas` });
-        await applyVariant(stack, variant, applied);
-        const { baseUrl, replicas } = targetOf(stack, variant);
-        if (scenario.model.kind === 'page') {
-          bar.update({ variant: `${variant.name}: switching the page's assets` });
-          await stack.setCdnBaseUrl(variant.assets === 'cdn' ? stack.cdnUrl : '');
-          // A page load that fills the cdn (or, for the origin, warms nginx's file cache); not measured.
-          bar.update({ variant: `${variant.name}: warm-up page load` });
-          await measure(stack, scenario, variant, baseUrl, 0, counter);
-        }
-        if (variant.cache !== 'cold' && scenario.model.kind === 'closed' && scenario.warmupSeconds > 0) {
-          bar.update({ variant: `${variant.name}: warm-up` });
-          await measure(stack, scenario, variant, baseUrl, scenario.warmupSeconds, counter);
-          await drained(replicas);
-        }
-        bar.increment(1, { variant: variant.name });
-        const repeats: RepeatResult[] = [];
-        for (let i = 0; i < scenario.repeats && !options.signal?.aborted; i++) {
-          if (variant.cache === 'cold') await woodyCache.clear();
-          const counted = scenario.model.kind !== 'page'; // page loads hit nginx's files, not the replicas
-          const before = counted ? await serverCounts(replicas) : {};
-          const duration = scenario.model.kind === 'closed' ? scenario.model.durationSeconds : 0;
-          const repeat = await measure(stack, scenario, variant, baseUrl, duration, counter);
-          if (counted) {
-            await drained(replicas);
-            repeat.serverCounted = difference(await serverCounts(replicas), before);
-          }
-          repeats.push(repeat);
-          bar.increment(1, { variant: `${variant.name}: ${Math.round(repeat.requestsPerSecond)} req/s` });
-        }
-        const env = currentEnv(variant, 'woody-api');
-        variants.push({
-          name: variant.name,
-          woodyReplicas: stack.replicas('woody-api').length,
-          movieReplicas: stack.replicas('movie-api').length,
-          cache: variant.cache ?? (env.CACHE_ENABLED === 'false' ? 'off' : 'on'),
-          heavyMode: env.HEAVY_MODE,
-          target: variant.target,
-          repeats,
-        });
-      }
-      bar.stop();
-      const result: ScenarioResult = {
-        schemaVersion: 1,
-        runner: 'node',
-        scenario: scenario.name,
-        title: scenario.title,
-        expectation: scenario.expectation,
-        connections: scenario.model.kind === 'closed' ? scenario.model.connections : undefined,
-        model: describeModel(scenario, staticRateLimit),
-        quick: options.quick,
-        fingerprint: print,
-        variants,
-      };
-      await writeFile(join(options.resultsDir, `${scenario.name}.json`), JSON.stringify(result, null, 2));
-      results.push(result);
       if (options.signal?.aborted) break;
+      const result = await measureScenario(context, forRun(definition, options.quick), {
+        quick: options.quick,
+        ceiling,
+        fingerprint: print,
+      });
+      await writeFile(join(options.resultsDir, `${result.scenario}.json`), JSON.stringify(result, null, 2));
+      results.push(result);
     }
   } finally {
-    await woodyCache.close();
-    await stack.stop();
+    await woodyCache?.close();
+    await stack?.stop();
+    await references.stop();
   }
   return results;
 }

@@ -8,7 +8,7 @@ export async function serverCounts(
   const counts: Record<string, number> = {};
   await Promise.all(
     replicas.map(async ({ instanceId, url }) => {
-      const text = await (await fetch(`${url}/metrics`)).text();
+      const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
       let total = 0;
       for (const match of text.matchAll(/^http_requests_total\{([^}]*)\} (\d+)$/gm)) {
         if (!/route="\/(metrics|health\/[a-z]+)"/.test(match[1]!)) total += Number(match[2]);
@@ -37,7 +37,7 @@ export async function drained(replicas: readonly { url: string }[], timeoutMs = 
   for (;;) {
     const busy = await Promise.all(
       replicas.map(async ({ url }) => {
-        const text = await (await fetch(`${url}/metrics`)).text();
+        const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
         return [...text.matchAll(/^heavy_(?:queue_depth|active)\{[^}]*\} (\d+)$/gm)].some(
           (match) => Number(match[1]) > 0,
         );
@@ -47,4 +47,18 @@ export async function drained(replicas: readonly { url: string }[], timeoutMs = 
     if (Date.now() > deadline) throw new Error('replicas still busy after 60 s');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Times the cache's producer ran, summed over these replicas' /metrics (cache_producer_runs_total). */
+export async function producerRuns(replicas: readonly { url: string }[]): Promise<number> {
+  const totals = await Promise.all(
+    replicas.map(async ({ url }) => {
+      const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+      return [...text.matchAll(/^cache_producer_runs_total(?:\{[^}]*\})? (\d+)$/gm)].reduce(
+        (sum, match) => sum + Number(match[1]),
+        0,
+      );
+    }),
+  );
+  return totals.reduce((sum, n) => sum + n, 0);
 }

@@ -1,4 +1,4 @@
-import type { RepeatResult, VariantResult } from './schema.js';
+import type { VariantResult } from './schema.js';
 
 export interface Spread {
   median: number;
@@ -17,9 +17,6 @@ export function spread(values: readonly number[]): Spread {
 
 export const throughput = (variant: VariantResult): Spread =>
   spread(variant.repeats.map((r) => r.requestsPerSecond));
-export const latency = (variant: VariantResult, key: keyof RepeatResult['latency']): Spread =>
-  spread(variant.repeats.map((r) => r.latency[key]));
-
 /** Scaling efficiency = throughput(N) / (N × throughput(1)); 1 is perfect scaling. */
 export function scalingEfficiency(throughputN: number, replicas: number, throughput1: number): number {
   return throughputN / (replicas * throughput1);
@@ -47,8 +44,3 @@ export function perInstance(variant: VariantResult): Record<string, number> {
   }
   return totals;
 }
-
-/** A load generator that used most of a core was probably the limit, not the service. */
-export const GENERATOR_BOUND_CPU = 0.8;
-export const generatorBound = (variant: VariantResult) =>
-  variant.repeats.some((r) => r.generatorCpu >= GENERATOR_BOUND_CPU);

@@ -4,25 +4,43 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forRun, scenarios } from '../scenarios/index.js';
 import { expandPath, weightedPicker } from '../src/load.js';
-import { conservation, summarize } from '../src/report/summary.js';
-import { writeReport } from '../src/report/write.js';
+import { ceilingShare, conservation, littlesLaw } from '../src/report/checks.js';
+import { compareReports, difference } from '../src/report/compare.js';
+import { summarize } from '../src/report/summary.js';
+import { buildReport, writeReport } from '../src/report/write.js';
 import type { RepeatResult, ScenarioResult, VariantResult } from '../src/schema.js';
 import { hitRatio, scalingEfficiency, spread } from '../src/stats.js';
+import { errorKind } from '../src/tally.js';
 
+const latencyOf = (rps: number) => ({
+  p50: 1000 / rps,
+  p90: 1100 / rps,
+  p95: 1200 / rps,
+  p99: 1500 / rps,
+  max: 2000 / rps,
+  mean: 1000 / rps,
+});
+
+// One client at `rps` answers: mean latency 1000 / rps ms, so Little's law gives exactly 1 in flight.
 const repeat = (rps: number, overrides: Partial<RepeatResult> = {}): RepeatResult => ({
   requests: rps * 2,
   non2xx: 0,
   errors: 0,
   durationSeconds: 2,
   requestsPerSecond: rps,
-  latency: {
-    p50: 1000 / rps,
-    p90: 1100 / rps,
-    p95: 1200 / rps,
-    p99: 1500 / rps,
-    max: 2000 / rps,
-    mean: 1000 / rps,
+  latency: latencyOf(rps),
+  endpoints: {
+    'GET /api/misc/heavy?name=replicas-{n}': {
+      requests: rps * 2,
+      statuses: { '200': rps * 2 },
+      errors: {},
+      latency: latencyOf(rps),
+    },
   },
+  timeline: [
+    { second: 0, requests: rps, errors: 0, p50: 1000 / rps, p99: 1500 / rps },
+    { second: 1, requests: rps, errors: 0, p50: 1000 / rps, p99: 1500 / rps },
+  ],
   perInstance: { 'woody-1': rps * 2 },
   perCacheStatus: { none: rps * 2 },
   serverCounted: { 'woody-1': rps * 2 + 1 },
@@ -30,25 +48,31 @@ const repeat = (rps: number, overrides: Partial<RepeatResult> = {}): RepeatResul
   ...overrides,
 });
 
-const variant = (name: string, replicas: number, rps: number[], heavyMode = 'sleep'): VariantResult => ({
+const variant = (name: string, replicas: number, rps: number[], group = 'sleep'): VariantResult => ({
   name,
+  model: 'closed',
+  modelDescription: 'closed: 1 connection × 2 s',
+  connections: 1,
+  replicas,
   woodyReplicas: replicas,
   movieReplicas: 1,
   cache: 'off',
-  heavyMode,
+  heavyMode: group,
+  group,
   target: 'site',
   repeats: rps.map((r) => repeat(r)),
 });
 
 const fixture: ScenarioResult = {
-  schemaVersion: 1,
+  schemaVersion: 2,
   runner: 'node',
   scenario: 'replicas',
   title: 'Replicas',
   expectation: 'grows',
-  model: 'closed: 6 connections × 2 s',
-  connections: 6,
+  model: 'closed: 1 connection × 2 s',
   quick: true,
+  sections: ['scaling', 'per-replica'],
+  ceiling: { connections: 16, bareNode: 100, nginx: 80 },
   fingerprint: {
     cpuModel: 'test cpu',
     cpuCount: 2,
@@ -85,8 +109,19 @@ describe('scenario definitions', () => {
 
   it('compare replicas at the same offered load: one connection count for every variant', () => {
     const replicas = scenarios.find((s) => s.name === 'replicas')!;
-    expect(replicas.variants.map((v) => v.woodyReplicas)).toEqual([1, 2, 4, 8, 1, 2]);
+    expect(replicas.variants.map((v) => v.woodyReplicas)).toEqual([1, 2, 4, 8, 1, 2, 3]);
     expect(replicas.model.kind).toBe('closed');
+    expect(replicas.variants.every((v) => v.model === undefined)).toBe(true);
+  });
+
+  it('measure latency at a fixed rate (open model) and throughput with clients (closed)', () => {
+    const cache = scenarios.find((s) => s.name === 'cache')!;
+    const kinds = cache.variants.map((v) => (v.model ?? cache.model).kind);
+    expect(kinds).toEqual(['open', 'stampede', 'stampede', 'open', 'closed']);
+    for (const variant of scenarios.find((s) => s.name === 'baseline')!.variants) {
+      expect(variant.model?.kind).toBe('open');
+      expect(variant.requests).toHaveLength(1); // one endpoint per row, never a mix
+    }
   });
 
   it('send the tutorial’s 500 requests at once', () => {
@@ -132,20 +167,75 @@ describe('maths', () => {
   });
 
   it('checks conservation: servers count what the runner counted, plus at most the in-flight requests', () => {
-    const v = variant('x', 1, [10]);
-    expect(conservation(v, 6)).toEqual({ worstGap: 1, margin: 6, holds: true });
+    const v = { ...variant('x', 1, [10]), connections: 6 };
+    expect(conservation(v)).toEqual({ worstGap: 1, margin: 6, holds: true });
     const lost = { ...v, repeats: [repeat(10, { serverCounted: { 'woody-1': 15 } })] };
-    expect(conservation(lost, 6)?.holds).toBe(false); // the runner counted requests no server saw
+    expect(conservation(lost)?.holds).toBe(false); // the runner counted requests no server saw
     const extra = { ...v, repeats: [repeat(10, { serverCounted: { 'woody-1': 30 } })] };
-    expect(conservation(extra, 6)?.holds).toBe(false);
+    expect(conservation(extra)?.holds).toBe(false);
+    expect(conservation({ ...v, model: 'open' })?.margin).toBe(0); // an open run waits for every answer
   });
 
-  it('summarizes speed-up against the first variant and efficiency within one heavy mode', () => {
+  it("marks a closed row whose latency × throughput exceeds its connections (Little's law)", () => {
+    expect(littlesLaw(variant('ok', 1, [10]))).toEqual({ inFlight: 1, connections: 1, holds: true });
+    // The report this issue started from: 5,359 req/s × 2.61 ms = 14 in flight on 8 connections.
+    const inflated = {
+      ...variant('inflated', 1, [5359]),
+      connections: 8,
+      repeats: [repeat(5359, { latency: { ...latencyOf(5359), mean: 2.61 } })],
+    };
+    expect(littlesLaw(inflated)?.holds).toBe(false);
+    expect(littlesLaw(inflated)?.inFlight).toBeCloseTo(13.99, 1);
+    // Requests unanswered at the end were in flight too: short runs of slow requests count them.
+    const short = {
+      ...variant('short', 1, [1]),
+      repeats: [repeat(1, { latency: { ...latencyOf(1), mean: 500 }, unfinishedMs: 1000 })],
+    };
+    expect(littlesLaw(short)?.inFlight).toBeCloseTo(1);
+    expect(littlesLaw({ ...variant('open', 1, [10]), model: 'open' })).toBeUndefined();
+  });
+
+  it('shows each closed variant as a share of the generator ceiling and flags it above 70 %', () => {
+    const ceiling = { connections: 16, bareNode: 100, nginx: 80 };
+    expect(ceilingShare(variant('x', 1, [50]), ceiling)).toEqual({ share: 0.5, generatorBound: false });
+    expect(ceilingShare(variant('x', 1, [75]), ceiling)?.generatorBound).toBe(true);
+  });
+
+  it('names the kind of a failed request from its error code', () => {
+    expect(errorKind(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' }))).toBe('timeout');
+    expect(errorKind({ cause: { code: 'ECONNREFUSED' } })).toBe('refused');
+    expect(errorKind(Object.assign(new Error('x'), { code: 'UND_ERR_SOCKET' }))).toBe('reset');
+    expect(errorKind(Object.assign(new Error('x'), { code: 'HPE_INVALID_CONSTANT' }))).toBe('parse');
+    expect(errorKind(new Error('x'))).toBe('other');
+  });
+
+  it('summarizes speed-up and efficiency against the one-replica variant of the same group', () => {
     const rows = summarize([fixture]);
     expect(rows.map((r) => r.requestsPerSecond.median)).toEqual([10, 29, 20, 39]);
     expect(rows[1]!.speedUp).toBeCloseTo(2.9);
     expect(rows[1]!.efficiency).toBeCloseTo(29 / 30);
     expect(rows[3]!.efficiency).toBeCloseTo(39 / 40);
+  });
+
+  it('calls a change within both spreads no difference, and gives a ratio otherwise', () => {
+    expect(difference({ median: 10, min: 9, max: 11 }, { median: 10.5, min: 10, max: 12 }, String)).toMatch(
+      /no difference/,
+    );
+    expect(difference({ median: 10, min: 9, max: 11 }, { median: 20, min: 19, max: 21 }, String)).toBe(
+      '10 → 20 (2.00×)',
+    );
+    const faster = {
+      ...fixture,
+      variants: fixture.variants.map((v) => ({
+        ...v,
+        repeats: v.repeats.map((r) => repeat(r.requestsPerSecond * 2)),
+      })),
+    };
+    const table = compareReports(buildReport([fixture]), buildReport([faster]));
+    expect(table).toContain(
+      '| replicas | sleep × 3 | GET /api/misc/heavy?name=replicas-{n} | 29.0 → 58.0 (2.00×) |',
+    );
+    expect(compareReports(buildReport([fixture]), buildReport([fixture]))).toContain('no difference');
   });
 });
 
@@ -156,10 +246,16 @@ describe('report', () => {
     expect((await readdir(directory)).sort()).toEqual(['charts', 'report.html', 'report.json', 'report.md']);
     const html = await readFile(join(directory, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
-    expect(html).toContain('Heavy throughput vs replicas');
+    expect(html).toContain('Throughput vs replicas: measured, ideal and the USL fit');
+    expect(html).toContain('per second'); // a timeline chart per variant
     expect(html).not.toMatch(/(src|href)="https?:/); // nothing to load from the network
     const markdown = await readFile(join(directory, 'report.md'), 'utf8');
-    expect(markdown).toContain('| replicas | sleep × 3 | 29.0 (28.0–30.0) |');
+    expect(markdown).toContain(
+      '| replicas | sleep × 3 | closed: 1 connection × 2 s | GET /api/misc/heavy?name=replicas-{n} | 29.0 (28.0–30.0) |',
+    );
+    expect(markdown).toContain('Little ok: 1.0 in flight / 1');
+    expect(markdown).toMatch(/σ \(contention\) = [\d.]+, κ \(coherency\)/);
+    expect(markdown).toContain('Generator ceiling in this run');
     expect(markdown).toContain('test cpu');
     expect(markdown).toContain('time curl');
     expect(JSON.parse(await readFile(join(directory, 'report.json'), 'utf8')).rows).toHaveLength(4);
@@ -172,5 +268,38 @@ describe('report', () => {
     const markdown = await readFile(join(directory, 'report.md'), 'utf8');
     expect(markdown).toContain('Measured by the Node runner: replicas; by k6: replicas-k6');
     expect(markdown).not.toContain('Every number was measured by the Node runner');
+  });
+
+  it('shows a mix per endpoint, error kinds and statuses, and an interrupted variant as interrupted', async () => {
+    const mixed = repeat(10, {
+      endpoints: {
+        'GET /a': {
+          requests: 10,
+          statuses: { '200': 9, '503': 1 },
+          errors: { timeout: 2 },
+          latency: latencyOf(10),
+        },
+        'GET /b': { requests: 10, statuses: { '200': 10 }, errors: {}, latency: latencyOf(100) },
+      },
+    });
+    const result: ScenarioResult = {
+      ...fixture,
+      scenario: 'mix',
+      sections: [],
+      variants: [
+        { ...variant('mixed', 1, []), repeats: [mixed] },
+        { ...variant('stopped', 1, []), interrupted: true },
+      ],
+    };
+    const directory = await mkdtemp(join(tmpdir(), 'scale-lab-report-'));
+    await writeReport([result], directory);
+    const markdown = await readFile(join(directory, 'report.md'), 'utf8');
+    expect(markdown).toMatch(/\| mix \| mixed \| [^|]+ \| all \| [\d.]+ \([^)]*\) \| – \| – \| – \|/);
+    expect(markdown).toContain(
+      '| GET /a | 5.0 (5.0–5.0) | 100 (100–100) | 120 | 150 | 2 (timeout 2) | 1 (503 × 1) |',
+    );
+    expect(markdown).toContain('| GET /b | 5.0 (5.0–5.0) | 10 (10–10) | 12 | 15 | 0 | 0 |');
+    expect(markdown).toContain('| mix | stopped | closed: 1 connection × 2 s | – | interrupted |');
+    expect(markdown).not.toContain('NaN');
   });
 });

@@ -1,12 +1,13 @@
 import * as echarts from 'echarts';
-import type { ScenarioResult } from '../schema.js';
-import { latency, perInstance, throughput } from '../stats.js';
+import type { ScenarioResult, VariantResult } from '../schema.js';
+import { perInstance } from '../stats.js';
+import type { SummaryRow } from './summary.js';
 
 const WIDTH = 720;
 const HEIGHT = 360;
 
 /** Server-side SVG with ECharts: no browser, no network, no native dependency. */
-function svg(option: echarts.EChartsOption): string {
+export function svg(option: echarts.EChartsOption): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height: HEIGHT });
   chart.setOption({
     animation: false,
@@ -19,58 +20,31 @@ function svg(option: echarts.EChartsOption): string {
   return out;
 }
 
-export function throughputVsReplicas(replicas: ScenarioResult): string | undefined {
-  const modes = [...new Set(replicas.variants.map((v) => v.heavyMode ?? 'sleep'))];
-  const series: echarts.SeriesOption[] = [];
-  let maxReplicas = 1;
-  for (const mode of modes) {
-    const variants = replicas.variants
-      .filter((v) => (v.heavyMode ?? 'sleep') === mode)
-      .sort((a, b) => a.woodyReplicas - b.woodyReplicas);
-    const single = variants.find((v) => v.woodyReplicas === 1);
-    if (!single) continue;
-    const one = throughput(single).median;
-    maxReplicas = Math.max(maxReplicas, ...variants.map((v) => v.woodyReplicas));
-    series.push({
-      name: `${mode}: measured`,
-      type: 'line',
-      data: variants.map((v) => [v.woodyReplicas, throughput(v).median]),
-    });
-    series.push({
-      name: `${mode}: ideal (N × one replica)`,
-      type: 'line',
-      lineStyle: { type: 'dashed' },
-      symbol: 'none',
-      data: variants.map((v) => [v.woodyReplicas, one * v.woodyReplicas]),
-    });
-  }
-  if (series.length === 0) return undefined;
+/** p50, p95 and p99 of every variant's every endpoint: a mix is never one latency. */
+export function latencyPercentiles(result: ScenarioResult, rows: readonly SummaryRow[]): string {
+  const bars = rows.flatMap((row) =>
+    row.endpoints.map((endpoint) => ({
+      label: `${row.variant}\n${shortEndpoint(endpoint.endpoint)}`,
+      endpoint,
+    })),
+  );
   return svg({
-    title: { text: 'Heavy throughput vs replicas', left: 'center' },
+    title: { text: `${result.scenario}: latency per endpoint (median of repeats)`, left: 'center' },
     legend: { bottom: 0 },
-    grid: { bottom: 70 },
-    xAxis: { type: 'value', name: 'replicas', min: 1, max: maxReplicas, minInterval: 1 },
-    yAxis: { type: 'value', name: 'req/s' },
-    series,
-  });
-}
-
-export function latencyPercentiles(result: ScenarioResult): string {
-  const names = result.variants.map((v) => v.name);
-  return svg({
-    title: { text: `${result.scenario}: latency percentiles (median of repeats)`, left: 'center' },
-    legend: { bottom: 0 },
-    grid: { bottom: 70 },
+    grid: { bottom: 90 },
     tooltip: {},
-    xAxis: { type: 'category', data: names },
+    xAxis: { type: 'category', data: bars.map((b) => b.label), axisLabel: { interval: 0, fontSize: 9 } },
     yAxis: { type: 'log', name: 'ms', min: 0.1 },
     series: (['p50', 'p95', 'p99'] as const).map((p) => ({
       name: p,
       type: 'bar' as const,
-      data: result.variants.map((v) => Math.max(0.1, latency(v, p).median)),
+      data: bars.map((b) => Math.max(0.1, p === 'p50' ? b.endpoint.p50.median : b.endpoint[p])),
     })),
   });
 }
+
+/** An endpoint as a chart label: the path without its query string's counters. */
+export const shortEndpoint = (endpoint: string) => endpoint.replace(/^GET /, '').replace(/\?.*$/, '');
 
 export function requestsPerReplica(result: ScenarioResult): string {
   const instances = [...new Set(result.variants.flatMap((v) => Object.keys(perInstance(v))))].sort();
@@ -89,25 +63,56 @@ export function requestsPerReplica(result: ScenarioResult): string {
   });
 }
 
-export function cacheComparison(cache: ScenarioResult): string {
+/** Answers per X-Cache status of each variant: what the cache did. */
+export function cacheStatuses(result: ScenarioResult, rows: readonly SummaryRow[]): string {
+  const statuses = [...new Set(rows.flatMap((row) => Object.keys(row.perCacheStatus)))].sort();
   return svg({
-    title: { text: 'Cache off, cold and warm', left: 'center' },
+    title: { text: `${result.scenario}: answers per X-Cache status`, left: 'center' },
     legend: { bottom: 0 },
     grid: { bottom: 70 },
-    xAxis: { type: 'category', data: cache.variants.map((v) => v.name) },
+    xAxis: {
+      type: 'category',
+      data: rows.map((row) => row.variant),
+      axisLabel: { interval: 0, fontSize: 9 },
+    },
+    yAxis: { type: 'value', name: 'answers' },
+    series: statuses.map((status) => ({
+      name: status,
+      type: 'bar' as const,
+      stack: 'status',
+      data: rows.map((row) => row.perCacheStatus[status] ?? 0),
+    })),
+  });
+}
+
+/**
+ * Each repeat of a variant second by second: answers per second and p99 latency, with errors: how a
+ * stall or a fault shows over time.
+ */
+export function timeline(result: ScenarioResult, variant: VariantResult): string {
+  const seconds = Math.max(1, ...variant.repeats.map((r) => r.timeline.length));
+  const axis = Array.from({ length: seconds }, (_, i) => String(i));
+  const series: echarts.SeriesOption[] = variant.repeats.flatMap((repeat, i) => [
+    { name: `repeat ${i + 1}: req/s`, type: 'line', data: repeat.timeline.map((s) => s.requests) },
+    {
+      name: `repeat ${i + 1}: p99 ms`,
+      type: 'line',
+      yAxisIndex: 1,
+      lineStyle: { type: 'dashed' },
+      data: repeat.timeline.map((s) => (s.p99 === undefined ? null : Math.max(0.1, s.p99))),
+    },
+    { name: `repeat ${i + 1}: errors`, type: 'bar', data: repeat.timeline.map((s) => s.errors) },
+  ]);
+  return svg({
+    title: { text: `${result.scenario} · ${variant.name}: per second`, left: 'center' },
+    legend: { bottom: 0, type: 'scroll' },
+    grid: { bottom: 70 },
+    xAxis: { type: 'category', name: 's', data: axis },
     yAxis: [
-      { type: 'value', name: 'req/s' },
-      { type: 'log', name: 'p50 ms', min: 0.1 },
+      { type: 'value', name: 'answers / s' },
+      { type: 'log', name: 'p99 ms', min: 0.1 },
     ],
-    series: [
-      { name: 'req/s (median)', type: 'bar', data: cache.variants.map((v) => throughput(v).median) },
-      {
-        name: 'p50 latency (ms)',
-        type: 'line',
-        yAxisIndex: 1,
-        data: cache.variants.map((v) => Math.max(0.1, latency(v, 'p50').median)),
-      },
-    ],
+    series,
   });
 }
 

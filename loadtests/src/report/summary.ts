@@ -1,62 +1,117 @@
-import type { ScenarioResult, VariantResult } from '../schema.js';
+import type { ReportSection } from '../../scenarios/index.js';
+import type { ErrorKind, ScenarioResult, VariantResult } from '../schema.js';
+import { hitRatio, perInstance, scalingEfficiency, spread, throughput, type Spread } from '../stats.js';
+import { fitUsl, type UslFit } from '../usl.js';
 import {
-  generatorBound,
-  hitRatio,
-  latency,
-  perInstance,
-  scalingEfficiency,
-  spread,
-  throughput,
-  type Spread,
-} from '../stats.js';
+  ceilingShare,
+  conservation,
+  littlesLaw,
+  schedule,
+  type CeilingShare,
+  type Conservation,
+  type LittlesLaw,
+  type Schedule,
+} from './checks.js';
+
+/** One endpoint of a variant: its own throughput and latency, never mixed with another's. */
+export interface EndpointRow {
+  endpoint: string;
+  requestsPerSecond: Spread;
+  p50: Spread;
+  p95: number;
+  p99: number;
+  /** Summed over the repeats. */
+  errors: Partial<Record<ErrorKind, number>>;
+  /** Answers outside 2xx per status, summed over the repeats. */
+  non2xx: Record<string, number>;
+}
 
 export interface SummaryRow {
   scenario: string;
   variant: string;
+  /** Which load model produced the row, in words. */
   model: string;
+  modelKind: VariantResult['model'];
   replicas: number;
+  group?: string;
+  interrupted: boolean;
+  /** Every endpoint together: throughput only. */
   requestsPerSecond: Spread;
-  p50: number;
-  p95: number;
-  p99: number;
+  endpoints: EndpointRow[];
   errors: number;
   non2xx: number;
-  /** Throughput relative to the scenario's first variant. */
-  speedUp: number;
-  /** throughput(N) / (N × throughput(1)), for replica comparisons of one heavy mode. */
-  efficiency?: number;
   hitRatio: number;
   perInstance: Record<string, number>;
-  generatorBound: boolean;
+  perCacheStatus: Record<string, number>;
+  checks: {
+    conservation?: Conservation;
+    littlesLaw?: LittlesLaw;
+    ceiling?: CeilingShare;
+    schedule?: Schedule;
+  };
+  /** Scaling section: vs the group's one-replica variant. */
+  speedUp?: number;
+  efficiency?: number;
+  stampede?: { firstAnswerMs: Spread; lastAnswerMs: Spread; producerRuns: Spread };
   /** Static offload (page model): page-load time, and what the origin served per page load (medians). */
   offload?: { pageLoadMs: Spread; originRequests: number; originBytes: number; bigImageFromOrigin: number };
-  /** Conservation check: requests the servers counted minus those the runner counted, worst repeat. */
-  conservation?: { worstGap: number; margin: number; holds: boolean };
 }
 
-const replicasOf = (scenario: ScenarioResult, variant: VariantResult) =>
-  scenario.scenario === 'tutorial'
-    ? variant.target === 'movie-direct'
-      ? 1
-      : variant.movieReplicas
-    : variant.woodyReplicas;
+/** A scaling curve: one group's variants by replicas, with the USL fitted to it. */
+export interface ScalingCurve {
+  scenario: string;
+  group: string;
+  points: { replicas: number; throughput: number; variant: string }[];
+  fit: UslFit | undefined;
+}
 
-/**
- * The servers count every request the runner counted, plus at most the ones still in flight when a
- * closed-model run stopped (one per connection): 0 ≤ servers − runner ≤ connections.
- */
-export function conservation(variant: VariantResult, connections: number | undefined) {
-  if (variant.repeats.length === 0 || variant.repeats.some((r) => !r.serverCounted)) return undefined;
-  const margin = connections ?? 0;
-  let worstGap = 0;
-  let holds = true;
-  for (const repeat of variant.repeats) {
-    const servers = Object.values(repeat.serverCounted!).reduce((sum, n) => sum + n, 0);
-    const gap = servers - repeat.requests;
-    if (Math.abs(gap) > Math.abs(worstGap)) worstGap = gap;
-    if (gap < 0 || gap > margin) holds = false;
-  }
-  return { worstGap, margin, holds };
+const sum = (values: number[]) => values.reduce((total, n) => total + n, 0);
+
+function addCounts<K extends string>(into: Partial<Record<K, number>>, from: Partial<Record<K, number>>) {
+  for (const [key, count] of Object.entries(from) as [K, number][]) into[key] = (into[key] ?? 0) + count;
+}
+
+function endpointRows(variant: VariantResult): EndpointRow[] {
+  const names = [...new Set(variant.repeats.flatMap((r) => Object.keys(r.endpoints)))];
+  return names.map((endpoint) => {
+    const repeats = variant.repeats.map((r) => ({ repeat: r, result: r.endpoints[endpoint] }));
+    const measured = repeats.filter((r) => r.result && r.result.requests > 0);
+    const errors: EndpointRow['errors'] = {};
+    const non2xx: Record<string, number> = {};
+    for (const { result } of repeats) {
+      if (!result) continue;
+      addCounts(errors, result.errors);
+      for (const [status, count] of Object.entries(result.statuses))
+        if (!status.startsWith('2')) non2xx[status] = (non2xx[status] ?? 0) + count;
+    }
+    return {
+      endpoint,
+      requestsPerSecond: spread(
+        repeats.map(({ repeat, result }) => (result?.requests ?? 0) / repeat.durationSeconds),
+      ),
+      p50: spread(measured.map((r) => r.result!.latency.p50)),
+      p95: spread(measured.map((r) => r.result!.latency.p95)).median,
+      p99: spread(measured.map((r) => r.result!.latency.p99)).median,
+      errors,
+      non2xx,
+    };
+  });
+}
+
+function cacheStatuses(variant: VariantResult): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const repeat of variant.repeats) addCounts(totals, repeat.perCacheStatus);
+  return totals;
+}
+
+function stampedeOf(variant: VariantResult): SummaryRow['stampede'] {
+  const runs = variant.repeats.map((r) => r.stampede).filter((s) => s !== undefined);
+  if (runs.length === 0) return undefined;
+  return {
+    firstAnswerMs: spread(runs.map((s) => s.firstAnswerMs)),
+    lastAnswerMs: spread(runs.map((s) => s.lastAnswerMs)),
+    producerRuns: spread(runs.map((s) => s.producerRuns)),
+  };
 }
 
 function offloadOf(variant: VariantResult): SummaryRow['offload'] {
@@ -70,47 +125,69 @@ function offloadOf(variant: VariantResult): SummaryRow['offload'] {
   };
 }
 
-export function summarize(results: readonly ScenarioResult[]): SummaryRow[] {
-  const rows: SummaryRow[] = [];
-  for (const scenario of results) {
-    const first = scenario.variants[0];
-    const base = first ? throughput(first).median : Number.NaN;
-    for (const variant of scenario.variants) {
-      const replicas = replicasOf(scenario, variant);
-      const rps = throughput(variant);
-      // Efficiency compares a heavy mode with its own one-replica run.
-      const sameModeSingle = scenario.variants.find(
-        (v) => v.heavyMode === variant.heavyMode && v.woodyReplicas === 1,
-      );
-      rows.push({
-        scenario: scenario.scenario,
-        variant: variant.name,
-        model: scenario.model,
-        replicas,
-        requestsPerSecond: rps,
-        p50: latency(variant, 'p50').median,
-        p95: latency(variant, 'p95').median,
-        p99: latency(variant, 'p99').median,
-        errors: variant.repeats.reduce((sum, r) => sum + r.errors, 0),
-        non2xx: variant.repeats.reduce((sum, r) => sum + r.non2xx, 0),
-        // Replicas compare with one replica of the same heavy mode; other scenarios with their first variant.
-        speedUp:
-          rps.median /
-          (sameModeSingle && scenario.scenario === 'replicas' ? throughput(sameModeSingle).median : base),
-        efficiency:
-          scenario.scenario === 'replicas' && sameModeSingle
-            ? scalingEfficiency(rps.median, replicas, throughput(sameModeSingle).median)
-            : undefined,
-        hitRatio: hitRatio(variant),
-        perInstance: perInstance(variant),
-        generatorBound: generatorBound(variant),
-        conservation: conservation(variant, scenario.connections),
-        offload: offloadOf(variant),
-      });
-    }
-  }
-  return rows;
+/** The group's one-replica variant, which speed-up and efficiency compare with. */
+const oneReplicaOf = (scenario: ScenarioResult, variant: VariantResult) =>
+  scenario.variants.find((v) => v.group === variant.group && v.replicas === 1);
+
+function scalingOf(scenario: ScenarioResult, variant: VariantResult) {
+  const single = oneReplicaOf(scenario, variant);
+  if (!scenario.sections.includes('scaling') || !single) return {};
+  const one = throughput(single).median;
+  const rps = throughput(variant).median;
+  return { speedUp: rps / one, efficiency: scalingEfficiency(rps, variant.replicas, one) };
 }
+
+function rowOf(scenario: ScenarioResult, variant: VariantResult): SummaryRow {
+  return {
+    scenario: scenario.scenario,
+    variant: variant.name,
+    model: variant.modelDescription,
+    modelKind: variant.model,
+    replicas: variant.replicas,
+    group: variant.group,
+    interrupted: variant.interrupted === true || variant.repeats.length === 0,
+    requestsPerSecond: throughput(variant),
+    endpoints: endpointRows(variant),
+    errors: sum(variant.repeats.map((r) => r.errors)),
+    non2xx: sum(variant.repeats.map((r) => r.non2xx)),
+    hitRatio: hitRatio(variant),
+    perInstance: perInstance(variant),
+    perCacheStatus: cacheStatuses(variant),
+    checks: {
+      conservation: conservation(variant),
+      littlesLaw: littlesLaw(variant),
+      ceiling: ceilingShare(variant, scenario.ceiling),
+      schedule: schedule(variant),
+    },
+    ...scalingOf(scenario, variant),
+    stampede: stampedeOf(variant),
+    offload: offloadOf(variant),
+  };
+}
+
+export function summarize(results: readonly ScenarioResult[]): SummaryRow[] {
+  return results.flatMap((scenario) => scenario.variants.map((variant) => rowOf(scenario, variant)));
+}
+
+/** The scaling curves of every scenario that declares a scaling section, each with its USL fit. */
+export function scalingCurves(results: readonly ScenarioResult[]): ScalingCurve[] {
+  return results
+    .filter((result) => result.sections.includes('scaling'))
+    .flatMap((result) => {
+      const groups = [...new Set(result.variants.map((v) => v.group ?? ''))];
+      return groups.map((group) => {
+        const points = result.variants
+          .filter((v) => (v.group ?? '') === group && v.repeats.length > 0)
+          .map((v) => ({ replicas: v.replicas, throughput: throughput(v).median, variant: v.name }))
+          .sort((a, b) => a.replicas - b.replicas);
+        return { scenario: result.scenario, group, points, fit: fitUsl(points) };
+      });
+    });
+}
+
+/** Which scenarios declare a section. */
+export const withSection = (results: readonly ScenarioResult[], section: ReportSection) =>
+  results.filter((result) => result.sections.includes(section));
 
 export const formatSpread = ({ median, min, max }: Spread, digits = 1) =>
   `${median.toFixed(digits)} (${min.toFixed(digits)}–${max.toFixed(digits)})`;

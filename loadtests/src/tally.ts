@@ -1,0 +1,137 @@
+import { LatencyHistogram } from './histogram.js';
+import type { EndpointResult, ErrorKind, RepeatResult, TimelineSecond } from './schema.js';
+
+/** An endpoint's key in results: the request as the scenario wrote it, before `{n}` is filled in. */
+export const endpointKey = (spec: { method: string; path: string }) => `${spec.method} ${spec.path}`;
+
+/** Why a request got no answer, from undici's and the socket's error codes. */
+export function errorKind(error: unknown): ErrorKind {
+  const codes = [error, (error as { cause?: unknown })?.cause].map(
+    (e) => (e as { code?: string } | undefined)?.code ?? '',
+  );
+  const has = (pattern: RegExp) => codes.some((code) => pattern.test(code));
+  if (has(/TIMEOUT|ETIMEDOUT/)) return 'timeout';
+  if (has(/ECONNREFUSED/)) return 'refused';
+  if (has(/ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED/)) return 'reset';
+  if (has(/^HPE_|UND_ERR_RESPONSE|UND_ERR_INFO/)) return 'parse';
+  return 'other';
+}
+
+const increment = <K extends string>(counts: Partial<Record<K, number>>, key: K) => {
+  counts[key] = (counts[key] ?? 0) + 1;
+};
+
+class EndpointTally {
+  readonly histogram = new LatencyHistogram();
+  readonly statuses: Record<string, number> = {};
+  readonly errors: Partial<Record<ErrorKind, number>> = {};
+  answered = 0;
+
+  result(): EndpointResult {
+    return {
+      requests: this.answered,
+      statuses: this.statuses,
+      errors: this.errors,
+      latency: this.histogram.summary(),
+    };
+  }
+}
+
+interface Second {
+  latencies: number[];
+  errors: number;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * Everything one repeat counts: per endpoint (histogram, statuses, error kinds), per replica, per cache
+ * status, and per second of the run. Every load model records into one of these.
+ */
+export class Tally {
+  private readonly overall = new LatencyHistogram();
+  private readonly endpoints = new Map<string, EndpointTally>();
+  private readonly seconds: Second[] = [];
+  private readonly perInstance: Record<string, number> = {};
+  private readonly perCacheStatus: Record<string, number> = {};
+  private readonly startCpu = process.cpuUsage();
+  private non2xx = 0;
+  private errors = 0;
+
+  constructor(readonly startedAt = performance.now()) {}
+
+  answered(
+    endpoint: string,
+    status: number,
+    headers: { instance?: string; cache?: string },
+    latencyMs: number,
+    at = performance.now(),
+  ): void {
+    const tally = this.endpoint(endpoint);
+    tally.answered++;
+    tally.histogram.recordMs(latencyMs);
+    increment(tally.statuses, String(status));
+    this.overall.recordMs(latencyMs);
+    increment(this.perInstance, headers.instance ?? '(none)');
+    increment(this.perCacheStatus, headers.cache ?? 'none');
+    if (status < 200 || status > 299) this.non2xx++;
+    this.second(at).latencies.push(latencyMs);
+  }
+
+  failed(endpoint: string, error: unknown, at = performance.now()): void {
+    increment(this.endpoint(endpoint).errors, errorKind(error));
+    this.errors++;
+    this.second(at).errors++;
+  }
+
+  get count(): number {
+    return this.overall.count;
+  }
+
+  /** The repeat's result; throughput over `durationSeconds` (default: since the tally started). */
+  result(durationSeconds = (performance.now() - this.startedAt) / 1000): RepeatResult {
+    const used = process.cpuUsage(this.startCpu);
+    return {
+      requests: this.overall.count,
+      non2xx: this.non2xx,
+      errors: this.errors,
+      durationSeconds,
+      requestsPerSecond: this.overall.count / durationSeconds,
+      latency: this.overall.summary(),
+      endpoints: Object.fromEntries([...this.endpoints].map(([key, tally]) => [key, tally.result()])),
+      timeline: this.timeline(),
+      perInstance: this.perInstance,
+      perCacheStatus: this.perCacheStatus,
+      generatorCpu: (used.user + used.system) / 1000 / Math.max(1, durationSeconds * 1000),
+    };
+  }
+
+  private endpoint(key: string): EndpointTally {
+    let tally = this.endpoints.get(key);
+    if (!tally) this.endpoints.set(key, (tally = new EndpointTally()));
+    return tally;
+  }
+
+  private second(at: number): Second {
+    const index = Math.max(0, Math.floor((at - this.startedAt) / 1000));
+    for (let i = this.seconds.length; i <= index; i++) this.seconds.push({ latencies: [], errors: 0 });
+    return this.seconds[index]!;
+  }
+
+  private timeline(): TimelineSecond[] {
+    return this.seconds.map(({ latencies, errors }, second) => {
+      const sorted = [...latencies].sort((a, b) => a - b);
+      return sorted.length === 0
+        ? { second, requests: 0, errors }
+        : {
+            second,
+            requests: sorted.length,
+            errors,
+            p50: percentile(sorted, 50),
+            p99: percentile(sorted, 99),
+          };
+    });
+  }
+}
