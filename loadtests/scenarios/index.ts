@@ -76,7 +76,7 @@ export const baseline: Scenario = {
   warmupSeconds: 1,
   repeats: 3,
   variants: baselineVariants(5),
-  quick: { warmupSeconds: 0.3, variants: baselineVariants(1.5) },
+  quick: { warmupSeconds: 0.3, variants: baselineVariants(1) },
 };
 
 const heavyRequests = [{ method: 'GET', path: '/api/misc/heavy?name=replicas-{n}' }] as const;

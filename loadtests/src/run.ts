@@ -63,7 +63,7 @@ async function applyVariant(context: RunContext, variant: Variant) {
  * serve. A variant near it measures the generator, not the stack.
  */
 async function measureCeiling(references: ReferenceServers, quick: boolean): Promise<Ceiling> {
-  const seconds = quick ? 1 : 2;
+  const seconds = quick ? 0.5 : 2;
   const best = async (baseUrl: string) => {
     const requests = [{ method: 'GET', path: '/' }] as const;
     await runClosed(baseUrl, requests, CEILING_CONNECTIONS, 0.3, { n: 0 });
@@ -169,8 +169,8 @@ async function measureScenario(
 /** The main job's measuring part: the ceiling, then every scenario, every variant, on one stack. */
 export async function runScenarios(options: RunOptions): Promise<ScenarioResult[]> {
   const startedAt = new Date();
-  // The lab's 300 kB/s per connection on static files; quick runs use 2 MB/s so the 6 MB image takes 3 s, not 20.
-  const staticRateLimit = options.quick ? '2m' : '300k';
+  // The lab's 300 kB/s per connection on static files; quick runs use 4 MB/s so the 6 MB image takes 1.5 s, not 20.
+  const staticRateLimit = options.quick ? '4m' : '300k';
   const references = await startReferenceServers({ log: options.log });
   let stack: BenchStack | undefined;
   let woodyCache: Cache | undefined;
