@@ -19,7 +19,8 @@
 //   docker compose --profile k6 run --rm k6 run -e VARIANT="heavy @ 5/s" /loadtests/k6/baseline.ts
 
 import { baseline } from '../scenarios/index.ts';
-import { k6Options, measure, prepare, summaryFor, warmUp, type SummaryData } from './common.ts';
+import { k6Options, measure, prepare, warmUp } from './common.ts';
+import { summaryFor, type SummaryData } from './summary.ts';
 
 const run = prepare(baseline);
 

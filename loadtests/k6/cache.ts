@@ -33,7 +33,8 @@
 //     docker compose --profile k6 run --rm k6 run -e VARIANT="stampede" /loadtests/k6/cache.ts
 
 import { cache } from '../scenarios/index.ts';
-import { k6Options, measure, prepare, summaryFor, warmUp, type SummaryData } from './common.ts';
+import { k6Options, measure, prepare, warmUp } from './common.ts';
+import { summaryFor, type SummaryData } from './summary.ts';
 
 const run = prepare(cache);
 

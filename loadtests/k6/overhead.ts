@@ -26,7 +26,8 @@
 //     -e WOODY_DIRECT_URL=http://<project>-woody-api-1:3000 /loadtests/k6/overhead.ts   # docker compose ps
 
 import { overhead } from '../scenarios/index.ts';
-import { k6Options, measure, prepare, summaryFor, warmUp, type SummaryData } from './common.ts';
+import { k6Options, measure, prepare, warmUp } from './common.ts';
+import { summaryFor, type SummaryData } from './summary.ts';
 
 const run = prepare(overhead);
 

@@ -19,7 +19,8 @@
 //   docker compose --profile k6 run --rm k6 run -e VARIANT="sleep × 4" /loadtests/k6/replicas.ts
 
 import { replicas } from '../scenarios/index.ts';
-import { k6Options, measure, prepare, summaryFor, warmUp, type SummaryData } from './common.ts';
+import { k6Options, measure, prepare, warmUp } from './common.ts';
+import { summaryFor, type SummaryData } from './summary.ts';
 
 const run = prepare(replicas);
 

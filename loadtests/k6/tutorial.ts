@@ -22,7 +22,8 @@
 //     -e MOVIE_DIRECT_URL=http://<project>-movie-api-1:3001 /loadtests/k6/tutorial.ts   # docker compose ps
 
 import { tutorial } from '../scenarios/index.ts';
-import { k6Options, measure, prepare, summaryFor, warmUp, type SummaryData } from './common.ts';
+import { k6Options, measure, prepare, warmUp } from './common.ts';
+import { summaryFor, type SummaryData } from './summary.ts';
 
 const run = prepare(tutorial);
 
