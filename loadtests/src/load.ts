@@ -270,7 +270,7 @@ export async function runBurst(
   specs: readonly RequestSpec[],
   count: number,
   counter: { n: number },
-): Promise<RepeatResult & { firstAnswerMs: number; lastAnswerMs: number }> {
+): Promise<{ result: RepeatResult; firstAnswerMs: number; lastAnswerMs: number }> {
   const origin = originOf(baseUrl);
   const pick = weightedPicker(specs);
   const agent = new Agent({ connections: null, pipelining: 0, connectTimeout: 30_000 });
@@ -283,8 +283,7 @@ export async function runBurst(
   await agent.close();
   const since = completedAt.map((at) => at - tally.startedAt);
   return {
-    ...tally.result(),
-    perRequestMs: since,
+    result: { ...tally.result(), perRequestMs: since },
     firstAnswerMs: Math.min(...since),
     lastAnswerMs: Math.max(...since),
   };

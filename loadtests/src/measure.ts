@@ -61,17 +61,11 @@ async function generate(
       return runClosed(target.baseUrl, requests, model.connections, model.durationSeconds, counter);
     case 'open':
       return runOpen(target.baseUrl, requests, model.ratePerSecond, model.durationSeconds, counter);
-    case 'burst': {
-      const {
-        firstAnswerMs: _first,
-        lastAnswerMs: _last,
-        ...result
-      } = await runBurst(target.baseUrl, requests, model.requests, counter);
-      return result;
-    }
+    case 'burst':
+      return (await runBurst(target.baseUrl, requests, model.requests, counter)).result;
     case 'stampede': {
       const before = await producerRuns(target.replicas);
-      const { firstAnswerMs, lastAnswerMs, ...result } = await runBurst(
+      const { result, firstAnswerMs, lastAnswerMs } = await runBurst(
         target.baseUrl,
         requests,
         model.requests,
