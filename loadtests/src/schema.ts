@@ -32,9 +32,8 @@ export interface TimelineSecond {
   second: number;
   requests: number;
   errors: number;
-  /** Milliseconds; absent when nothing completed in that second. */
-  p50?: number;
-  p99?: number;
+  /** Milliseconds, per endpoint that answered in that second. */
+  latency: Record<string, { p50: number; p99: number }>;
 }
 
 export interface RepeatResult {

@@ -38,7 +38,8 @@ class EndpointTally {
 }
 
 interface Second {
-  latencies: number[];
+  /** Per endpoint: a mix is never one latency, not even for a second. */
+  latencies: Map<string, number[]>;
   errors: number;
 }
 
@@ -77,7 +78,10 @@ export class Tally {
     increment(this.perInstance, headers.instance ?? '(none)');
     increment(this.perCacheStatus, headers.cache ?? 'none');
     if (status < 200 || status > 299) this.non2xx++;
-    this.second(at).latencies.push(latencyMs);
+    const latencies = this.second(at).latencies;
+    const own = latencies.get(endpoint);
+    if (own) own.push(latencyMs);
+    else latencies.set(endpoint, [latencyMs]);
   }
 
   failed(endpoint: string, error: unknown, at = performance.now()): void {
@@ -116,22 +120,20 @@ export class Tally {
 
   private second(at: number): Second {
     const index = Math.max(0, Math.floor((at - this.startedAt) / 1000));
-    for (let i = this.seconds.length; i <= index; i++) this.seconds.push({ latencies: [], errors: 0 });
+    for (let i = this.seconds.length; i <= index; i++) this.seconds.push({ latencies: new Map(), errors: 0 });
     return this.seconds[index]!;
   }
 
   private timeline(): TimelineSecond[] {
     return this.seconds.map(({ latencies, errors }, second) => {
-      const sorted = [...latencies].sort((a, b) => a - b);
-      return sorted.length === 0
-        ? { second, requests: 0, errors }
-        : {
-            second,
-            requests: sorted.length,
-            errors,
-            p50: percentile(sorted, 50),
-            p99: percentile(sorted, 99),
-          };
+      const latency: TimelineSecond['latency'] = {};
+      let requests = 0;
+      for (const [endpoint, values] of latencies) {
+        const sorted = values.sort((a, b) => a - b);
+        requests += sorted.length;
+        latency[endpoint] = { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+      }
+      return { second, requests, errors, latency };
     });
   }
 }

@@ -38,8 +38,18 @@ const repeat = (rps: number, overrides: Partial<RepeatResult> = {}): RepeatResul
     },
   },
   timeline: [
-    { second: 0, requests: rps, errors: 0, p50: 1000 / rps, p99: 1500 / rps },
-    { second: 1, requests: rps, errors: 0, p50: 1000 / rps, p99: 1500 / rps },
+    {
+      second: 0,
+      requests: rps,
+      errors: 0,
+      latency: { 'GET /api/misc/heavy?name=replicas-{n}': { p50: 1000 / rps, p99: 1500 / rps } },
+    },
+    {
+      second: 1,
+      requests: rps,
+      errors: 0,
+      latency: { 'GET /api/misc/heavy?name=replicas-{n}': { p50: 1000 / rps, p99: 1500 / rps } },
+    },
   ],
   perInstance: { 'woody-1': rps * 2 },
   perCacheStatus: { none: rps * 2 },

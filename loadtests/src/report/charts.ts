@@ -86,28 +86,33 @@ export function cacheStatuses(result: ScenarioResult, rows: readonly SummaryRow[
 }
 
 /**
- * Each repeat of a variant second by second: answers per second and p99 latency, with errors: how a
+ * Each repeat of a variant second by second: answers per second, each endpoint's p99, and errors: how a
  * stall or a fault shows over time.
  */
 export function timeline(result: ScenarioResult, variant: VariantResult): string {
   const seconds = Math.max(1, ...variant.repeats.map((r) => r.timeline.length));
-  const axis = Array.from({ length: seconds }, (_, i) => String(i));
+  const endpoints = [
+    ...new Set(variant.repeats.flatMap((r) => r.timeline.flatMap((s) => Object.keys(s.latency)))),
+  ];
   const series: echarts.SeriesOption[] = variant.repeats.flatMap((repeat, i) => [
     { name: `repeat ${i + 1}: req/s`, type: 'line', data: repeat.timeline.map((s) => s.requests) },
-    {
-      name: `repeat ${i + 1}: p99 ms`,
+    ...endpoints.map((endpoint): echarts.SeriesOption => ({
+      name: `repeat ${i + 1}: p99 ms, ${shortEndpoint(endpoint)}`,
       type: 'line',
       yAxisIndex: 1,
       lineStyle: { type: 'dashed' },
-      data: repeat.timeline.map((s) => (s.p99 === undefined ? null : Math.max(0.1, s.p99))),
-    },
+      data: repeat.timeline.map((s) => {
+        const p99 = s.latency[endpoint]?.p99;
+        return p99 === undefined ? null : Math.max(0.1, p99);
+      }),
+    })),
     { name: `repeat ${i + 1}: errors`, type: 'bar', data: repeat.timeline.map((s) => s.errors) },
   ]);
   return svg({
     title: { text: `${result.scenario} · ${variant.name}: per second`, left: 'center' },
     legend: { bottom: 0, type: 'scroll' },
     grid: { bottom: 70 },
-    xAxis: { type: 'category', name: 's', data: axis },
+    xAxis: { type: 'category', name: 's', data: Array.from({ length: seconds }, (_, i) => String(i)) },
     yAxis: [
       { type: 'value', name: 'answers / s' },
       { type: 'log', name: 'p99 ms', min: 0.1 },
