@@ -1,5 +1,6 @@
-import { Agent, Client, Pool, type Dispatcher } from 'undici';
+import { Agent, Pool, type Dispatcher } from 'undici';
 import type { RequestSpec } from '../scenarios/index.js';
+import { Http1Connection, http1Request, type Http1Answer } from './http1.js';
 import type { RepeatResult } from './schema.js';
 import { endpointKey, Tally } from './tally.js';
 
@@ -20,10 +21,28 @@ export function weightedPicker(specs: readonly RequestSpec[]): () => RequestSpec
   return () => wheel[next++ % wheel.length]!;
 }
 
-/** One request of the mix, ready to send: its endpoint key and undici's options built once, not per request. */
+/** One request of the mix, ready to send: its endpoint key and its bytes built once, not per request. */
 interface PlannedRequest {
   key: string;
-  options: Dispatcher.DispatchOptions;
+  bytes: Buffer;
+}
+
+/**
+ * The mix as a function of the request counter. Requests without `{n}` are serialised once; that matters
+ * at tens of thousands of requests per second on a CPU the generator shares with the stack.
+ */
+export function planMix(host: string, specs: readonly RequestSpec[]): (n: number) => PlannedRequest {
+  const pick = weightedPicker(specs);
+  const bytes = (spec: RequestSpec, path: string) => http1Request(spec.method, path, host, spec.body);
+  const fixed = new Map(
+    specs.map((spec) => [spec, { key: endpointKey(spec), bytes: bytes(spec, spec.path) }]),
+  );
+  return (n) => {
+    const spec = pick();
+    const planned = fixed.get(spec)!;
+    if (!spec.path.includes('{n')) return planned;
+    return { key: planned.key, bytes: bytes(spec, expandPath(spec.path, n)) };
+  };
 }
 
 const dispatchOptions = (origin: string, spec: RequestSpec, path: string): Dispatcher.DispatchOptions => ({
@@ -35,26 +54,6 @@ const dispatchOptions = (origin: string, spec: RequestSpec, path: string): Dispa
   headersTimeout: REQUEST_TIMEOUT_MS,
   bodyTimeout: REQUEST_TIMEOUT_MS,
 });
-
-/**
- * The mix as a function of the request counter. Requests without `{n}` are built once; that matters at
- * tens of thousands of requests per second on a CPU the generator shares with the stack.
- */
-export function planMix(origin: string, specs: readonly RequestSpec[]): (n: number) => PlannedRequest {
-  const pick = weightedPicker(specs);
-  const fixed = new Map(
-    specs.map((spec) => [
-      spec,
-      { key: endpointKey(spec), options: dispatchOptions(origin, spec, spec.path) },
-    ]),
-  );
-  return (n) => {
-    const spec = pick();
-    const planned = fixed.get(spec)!;
-    if (!spec.path.includes('{n')) return planned;
-    return { key: planned.key, options: dispatchOptions(origin, spec, expandPath(spec.path, n)) };
-  };
-}
 
 interface Answer {
   status: number;
@@ -116,59 +115,52 @@ const originOf = (baseUrl: string) => new URL(baseUrl).origin;
 
 /**
  * One client of the closed model: one connection, one request at a time, the next sent from the previous
- * one's completion callback, as wrk does. No promise or handler object per request: the generator's own
- * CPU time is part of every latency it measures, and the operating system schedules a light generator
- * sooner.
+ * one's answer, as wrk does (see http1.ts for why not undici here).
  */
-class ClosedClient implements Dispatcher.DispatchHandler {
+class ClosedClient {
+  private readonly connection: Http1Connection;
   private planned!: PlannedRequest;
   private sent = 0;
-  private status = 0;
-  instance: string | undefined;
-  cache: string | undefined;
   /** How long the request still unanswered at the deadline had been in flight by then. */
   unfinishedMs = 0;
 
   constructor(
-    private readonly client: Client,
+    url: URL,
     private readonly next: () => PlannedRequest,
     private readonly tally: Tally,
     private readonly deadline: number,
     private readonly done: () => void,
-  ) {}
+  ) {
+    this.connection = new Http1Connection(
+      url.hostname,
+      Number(url.port || 80),
+      REQUEST_TIMEOUT_MS,
+      (answer) => this.answered(answer),
+      (error) => this.failed(error),
+    );
+  }
 
   send(): void {
     this.sent = performance.now();
-    if (this.sent >= this.deadline) return this.done();
+    if (this.sent >= this.deadline) {
+      this.connection.close();
+      return this.done();
+    }
     this.planned = this.next();
-    this.client.dispatch(this.planned.options, this);
+    this.connection.send(this.planned.bytes);
   }
 
-  onRequestStart(): void {}
-
-  onResponseStart(
-    _controller: unknown,
-    status: number,
-    headers: Record<string, string | string[] | undefined>,
-  ): void {
-    this.status = status;
-    this.instance = first(headers['x-instance']);
-    this.cache = first(headers['x-cache']);
-  }
-
-  onResponseData(): void {}
-
-  onResponseEnd(): void {
+  private answered(answer: Http1Answer): void {
     const at = performance.now();
-    if (at <= this.deadline) this.tally.answered(this.planned.key, this.status, this, at - this.sent, at);
+    if (at <= this.deadline) this.tally.answered(this.planned.key, answer.status, answer, at - this.sent, at);
     else this.unfinishedMs += this.deadline - this.sent;
     this.send();
   }
 
-  onResponseError(_controller: unknown, error: Error): void {
+  private failed(error: Error): void {
     const at = performance.now();
     if (at <= this.deadline) this.tally.failed(this.planned.key, error, at);
-    // A failed connection is opened again by the next dispatch; give a refusing server a moment.
+    // The next request opens a new connection; give a refusing server a moment.
     setTimeout(() => this.send(), 10);
   }
 }
@@ -186,26 +178,26 @@ export async function runClosed(
   durationSeconds: number,
   counter: { n: number },
 ): Promise<RepeatResult> {
-  const origin = originOf(baseUrl);
-  const plan = planMix(origin, specs);
+  const url = new URL(baseUrl);
+  const plan = planMix(url.host, specs);
   const tally = new Tally();
   const deadline = tally.startedAt + durationSeconds * 1000;
-  const clients = Array.from({ length: connections }, () => new Client(origin, { pipelining: 1 }));
-  const running = clients.map(
-    (client) =>
-      new Promise<ClosedClient>((resolve) => {
-        const closed: ClosedClient = new ClosedClient(
-          client,
-          () => plan(counter.n++),
-          tally,
-          deadline,
-          () => resolve(closed),
-        );
-        closed.send();
-      }),
+  const finished = await Promise.all(
+    Array.from(
+      { length: connections },
+      () =>
+        new Promise<ClosedClient>((resolve) => {
+          const client: ClosedClient = new ClosedClient(
+            url,
+            () => plan(counter.n++),
+            tally,
+            deadline,
+            () => resolve(client),
+          );
+          client.send();
+        }),
+    ),
   );
-  const finished = await Promise.all(running);
-  await Promise.all(clients.map((client) => client.close()));
   // Time that requests still unanswered at the deadline had waited by then: Little's law needs it on
   // short runs of slow requests, where those make up a large part of the time in flight.
   const unfinishedMs = finished.reduce((sum, client) => sum + client.unfinishedMs, 0);
