@@ -47,6 +47,7 @@ export async function buildApp(config: WoodyConfig, overrides: FastifyServerOpti
     durationMs: config.HEAVY_MS,
     concurrency: config.HEAVY_CONCURRENCY,
     cpuIterations: config.HEAVY_CPU_ITERATIONS,
+    queueMax: config.HEAVY_QUEUE_MAX,
   });
   await app.register(productsPlugin, {
     slowMs: config.DB_SLOW_MS,

@@ -16,6 +16,12 @@ export const woodyConfigSchema = Type.Object({
   HEAVY_MS: milliseconds(1000, 'duration of one heavy computation in sleep mode', 60_000),
   HEAVY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 10_000, default: 1 }),
   HEAVY_CPU_ITERATIONS: Type.Integer({ minimum: 1, maximum: 100_000_000, default: 100_000 }),
+  HEAVY_QUEUE_MAX: Type.Integer({
+    minimum: 0,
+    maximum: 100_000,
+    default: 100,
+    description: 'heavy requests that may wait per replica; past it 503 with Retry-After',
+  }),
   ORDER_LEASE_MS: milliseconds(120_000, 'how long a claimed pending order is left to its replica'),
   ORDER_RECOVERY_INTERVAL_MS: milliseconds(
     5000,

@@ -54,6 +54,20 @@ describe('heavy endpoint', () => {
     expect(results[2]!.body.queuedMs).toBeGreaterThanOrEqual(390);
   });
 
+  it('answers 503 with Retry-After at once when HEAVY_QUEUE_MAX requests already wait', async () => {
+    const app = await buildTestApp({ HEAVY_MS: '300', HEAVY_CONCURRENCY: '1', HEAVY_QUEUE_MAX: '1' });
+    const admitted = ['one', 'two'].map((name) => app.inject({ url: `/api/misc/heavy?name=${name}` }));
+    await metricsUntil(app, [/^heavy_active\{[^}]*\} 1$/m, /^heavy_queue_depth\{[^}]*\} 1$/m]);
+    const refused = await app.inject({ url: '/api/misc/heavy?name=three' });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.json()).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    expect(refused.json().message).toMatch(/heavy queue full/);
+    expect((await Promise.all(admitted)).map((r) => r.statusCode)).toEqual([200, 200]);
+    // Once the queue has room again, the next request is served.
+    expect((await app.inject({ url: '/api/misc/heavy?name=four' })).statusCode).toBe(200);
+  });
+
   it('waits without holding up the event loop in sleep mode', async () => {
     const app = await buildTestApp({ HEAVY_MODE: 'sleep', HEAVY_MS: '200' });
     const stall = await longestStall(() => app.inject({ url: '/api/misc/heavy?name=sleepy' }));

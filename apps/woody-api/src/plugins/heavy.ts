@@ -4,12 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { Gauge } from 'prom-client';
+import { serviceUnavailable } from '@scale-lab/service';
 
 export interface HeavyOptions {
   mode: 'sleep' | 'cpu';
   durationMs: number;
   concurrency: number;
   cpuIterations: number;
+  /** Requests that may wait for a slot; one more is answered 503 at once instead of queueing without end. */
+  queueMax: number;
 }
 
 export interface HeavyResult {
@@ -45,8 +48,13 @@ export class HeavyGate {
     return this.limit(work);
   }
 
-  /** Waits for a slot, then computes. */
+  /** Waits for a slot, then computes; a full queue refuses at once (503, Retry-After) rather than wait. */
   compute(name: string): Promise<HeavyResult> {
+    if (this.limit.activeCount >= this.options.concurrency && this.waiting >= this.options.queueMax) {
+      return Promise.reject(
+        serviceUnavailable(`heavy queue full: ${this.waiting} requests already wait on this replica`),
+      );
+    }
     const enqueued = performance.now();
     return this.run(() => this.computeNow(name, enqueued));
   }
