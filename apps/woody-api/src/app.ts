@@ -6,6 +6,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { WoodyConfig } from './config.js';
 import { woodyMigrations } from './migrations.js';
 import { heavyPlugin } from './plugins/heavy.js';
+import { loadSheddingPlugin } from './plugins/load-shedding.js';
 import { ordersPlugin } from './plugins/orders.js';
 import { productsPlugin } from './plugins/products.js';
 import { miscRoutes } from './routes/misc.js';
@@ -42,6 +43,7 @@ export async function buildApp(config: WoodyConfig, overrides: FastifyServerOpti
     timeoutMs: config.DB_TIMEOUT_MS,
     migrations: woodyMigrations,
   });
+  await app.register(loadSheddingPlugin, { maxEventLoopDelayMs: config.MAX_EVENT_LOOP_DELAY_MS });
   await app.register(heavyPlugin, {
     mode: config.HEAVY_MODE,
     durationMs: config.HEAVY_MS,

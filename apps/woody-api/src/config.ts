@@ -22,6 +22,10 @@ export const woodyConfigSchema = Type.Object({
     default: 100,
     description: 'heavy requests that may wait per replica; past it 503 with Retry-After',
   }),
+  MAX_EVENT_LOOP_DELAY_MS: milliseconds(
+    1000,
+    'load shedding: while the mean event-loop delay exceeds this, API requests get 503; 0 turns it off',
+  ),
   ORDER_LEASE_MS: milliseconds(120_000, 'how long a claimed pending order is left to its replica'),
   ORDER_RECOVERY_INTERVAL_MS: milliseconds(
     5000,
