@@ -4,8 +4,9 @@
 // microsecond it spends is taken from the stack it measures. Measured against the warm cache variant,
 // undici's dispatch API cost 28 µs of CPU per request where wrk cost 12, and the runner's throughput was
 // 0.81–0.87 of wrk's. This connection frames responses itself (status line, Content-Length or chunked, or
-// until close) and reads only the headers the report needs, and matches wrk (11.2k against 10.2–11.9k
-// req/s, p50 0.55 ms against 0.55–0.62). The open model and bursts keep undici: they run at low rates.
+// until close) and reads only the headers the report needs; with it the runner reaches 0.90–0.93 of wrk's
+// throughput and 1.01–1.07 of its p50 (test/wrk-agreement.test.ts). The open model and bursts keep undici:
+// they run at low rates.
 import { connect, type Socket } from 'node:net';
 
 export interface Http1Answer {

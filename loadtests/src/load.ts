@@ -3,6 +3,7 @@ import { Agent, Pool, type Dispatcher } from 'undici';
 import type { RequestSpec } from '../scenarios/index.js';
 import { Http1Connection, http1Request, type Http1Answer } from './http1.js';
 import type { RepeatResult } from './schema.js';
+import { percentile } from './stats.js';
 import { endpointKey, Tally } from './tally.js';
 
 /** No request waits longer than this for its answer; past it, it counts as a timeout error. */
@@ -244,8 +245,8 @@ export async function runOpen(
       ratePerSecond,
       missedSlots: lags.filter((lag) => lag > SLOT_TOLERANCE_MS).length,
       toleranceMs: SLOT_TOLERANCE_MS,
-      lagP99Ms: sorted[Math.ceil(0.99 * sorted.length) - 1] ?? 0,
-      lagMaxMs: sorted[sorted.length - 1] ?? 0,
+      lagP99Ms: percentile(sorted, 99) ?? 0,
+      lagMaxMs: percentile(sorted, 100) ?? 0,
     },
   };
 }

@@ -1,3 +1,8 @@
+/** A replica's /metrics text, bounded in time like every wait of the runner. */
+async function metricsOf(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+}
+
 /**
  * Requests each replica counted in its own /metrics (http_requests_total), leaving out the scrapes and
  * health checks: compared before and after a repeat with what the load generator counted.
@@ -8,7 +13,7 @@ export async function serverCounts(
   const counts: Record<string, number> = {};
   await Promise.all(
     replicas.map(async ({ instanceId, url }) => {
-      const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+      const text = await metricsOf(url);
       let total = 0;
       for (const match of text.matchAll(/^http_requests_total\{([^}]*)\} (\d+)$/gm)) {
         if (!/route="\/(metrics|health\/[a-z]+)"/.test(match[1]!)) total += Number(match[2]);
@@ -37,7 +42,7 @@ export async function drained(replicas: readonly { url: string }[], timeoutMs = 
   for (;;) {
     const busy = await Promise.all(
       replicas.map(async ({ url }) => {
-        const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+        const text = await metricsOf(url);
         return [...text.matchAll(/^heavy_(?:queue_depth|active)\{[^}]*\} (\d+)$/gm)].some(
           (match) => Number(match[1]) > 0,
         );
@@ -53,7 +58,7 @@ export async function drained(replicas: readonly { url: string }[], timeoutMs = 
 export async function producerRuns(replicas: readonly { url: string }[]): Promise<number> {
   const totals = await Promise.all(
     replicas.map(async ({ url }) => {
-      const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+      const text = await metricsOf(url);
       return [...text.matchAll(/^cache_producer_runs_total(?:\{[^}]*\})? (\d+)$/gm)].reduce(
         (sum, match) => sum + Number(match[1]),
         0,

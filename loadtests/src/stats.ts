@@ -1,4 +1,4 @@
-import type { VariantResult } from './schema.js';
+import type { RepeatResult, VariantResult } from './schema.js';
 
 export interface Spread {
   median: number;
@@ -15,6 +15,26 @@ export function spread(values: readonly number[]): Spread {
   return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
 }
 
+/** The p-th percentile of values sorted in ascending order (nearest rank); undefined when there are none. */
+export function percentile(sorted: readonly number[], p: number): number | undefined {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** Adds one set of counts into another. */
+export function addCounts<K extends string>(
+  into: Partial<Record<K, number>>,
+  from: Partial<Record<K, number>>,
+) {
+  for (const [key, count] of Object.entries(from) as [K, number][]) into[key] = (into[key] ?? 0) + count;
+}
+
+/** One kind of count (per replica, per cache status…) summed over a variant's repeats. */
+export function totals(variant: VariantResult, counts: (repeat: RepeatResult) => Record<string, number>) {
+  const sum: Record<string, number> = {};
+  for (const repeat of variant.repeats) addCounts(sum, counts(repeat));
+  return sum;
+}
+
 export const throughput = (variant: VariantResult): Spread =>
   spread(variant.repeats.map((r) => r.requestsPerSecond));
 /** Scaling efficiency = throughput(N) / (N × throughput(1)); 1 is perfect scaling. */
@@ -24,23 +44,10 @@ export function scalingEfficiency(throughputN: number, replicas: number, through
 
 /** Share of answers that were cache hits (HIT or STALE). */
 export function hitRatio(variant: VariantResult): number {
-  let hits = 0;
-  let total = 0;
-  for (const repeat of variant.repeats) {
-    for (const [status, count] of Object.entries(repeat.perCacheStatus)) {
-      total += count;
-      if (status === 'HIT' || status === 'STALE') hits += count;
-    }
-  }
-  return total === 0 ? 0 : hits / total;
+  const statuses = totals(variant, (repeat) => repeat.perCacheStatus);
+  const all = Object.values(statuses).reduce((sum, n) => sum + n, 0);
+  return all === 0 ? 0 : ((statuses.HIT ?? 0) + (statuses.STALE ?? 0)) / all;
 }
 
 /** Total answers per replica over all repeats. */
-export function perInstance(variant: VariantResult): Record<string, number> {
-  const totals: Record<string, number> = {};
-  for (const repeat of variant.repeats) {
-    for (const [instance, count] of Object.entries(repeat.perInstance))
-      totals[instance] = (totals[instance] ?? 0) + count;
-  }
-  return totals;
-}
+export const perInstance = (variant: VariantResult) => totals(variant, (repeat) => repeat.perInstance);

@@ -1,5 +1,6 @@
 import { LatencyHistogram } from './histogram.js';
 import type { EndpointResult, ErrorKind, RepeatResult, TimelineSecond } from './schema.js';
+import { percentile } from './stats.js';
 
 /** An endpoint's key in results: the request as the scenario wrote it, before `{n}` is filled in. */
 export const endpointKey = (spec: { method: string; path: string }) => `${spec.method} ${spec.path}`;
@@ -41,10 +42,6 @@ interface Second {
   /** Per endpoint: a mix is never one latency, not even for a second. */
   latencies: Map<string, number[]>;
   errors: number;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 /**
@@ -131,7 +128,7 @@ export class Tally {
       for (const [endpoint, values] of latencies) {
         const sorted = values.sort((a, b) => a - b);
         requests += sorted.length;
-        latency[endpoint] = { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+        latency[endpoint] = { p50: percentile(sorted, 50)!, p99: percentile(sorted, 99)! };
       }
       return { second, requests, errors, latency };
     });

@@ -121,14 +121,14 @@ export function timeline(result: ScenarioResult, variant: VariantResult): string
   });
 }
 
-export function offloadComparison(offload: ScenarioResult): string {
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-  const loads = (v: ScenarioResult['variants'][number]) => v.repeats.map((r) => r.offload!).filter(Boolean);
+/** Page-load time and the bytes the origin served, per variant (medians of the page loads). */
+export function offloadComparison(rows: readonly SummaryRow[]): string {
+  const loads = rows.filter((row) => row.offload);
   return svg({
     title: { text: 'Static offload: origin vs cdn tier (per page load)', left: 'center' },
     legend: { bottom: 0 },
     grid: { bottom: 70 },
-    xAxis: { type: 'category', data: offload.variants.map((v) => v.name) },
+    xAxis: { type: 'category', data: loads.map((row) => row.variant) },
     yAxis: [
       { type: 'value', name: 'page load (s)' },
       { type: 'value', name: 'origin MB' },
@@ -137,13 +137,13 @@ export function offloadComparison(offload: ScenarioResult): string {
       {
         name: 'page-load time (s)',
         type: 'bar',
-        data: offload.variants.map((v) => median(loads(v).map((o) => o.pageLoadMs)) / 1000),
+        data: loads.map((row) => row.offload!.pageLoadMs.median / 1000),
       },
       {
         name: 'bytes served by the origin (MB)',
         type: 'bar',
         yAxisIndex: 1,
-        data: offload.variants.map((v) => median(loads(v).map((o) => o.originBytes)) / 1e6),
+        data: loads.map((row) => row.offload!.originBytes / 1e6),
       },
     ],
   });

@@ -1,6 +1,6 @@
 // The self-checks that make a number trustworthy, one pure function each (docs/measuring.md).
 import type { Ceiling, RepeatResult, VariantResult } from '../schema.js';
-import { spread } from '../stats.js';
+import { spread, throughput } from '../stats.js';
 
 /** Little's law may be off by this much before a closed row is marked. */
 export const LITTLE_TOLERANCE = 0.15;
@@ -70,7 +70,7 @@ export interface CeilingShare {
 export function ceilingShare(variant: VariantResult, ceiling: Ceiling | undefined): CeilingShare | undefined {
   if (variant.model !== 'closed' || !ceiling || variant.repeats.length === 0) return undefined;
   const best = Math.max(ceiling.bareNode, ceiling.nginx);
-  const share = spread(variant.repeats.map((r) => r.requestsPerSecond)).median / best;
+  const share = throughput(variant).median / best;
   return { share, generatorBound: share > CEILING_SHARE_LIMIT };
 }
 

@@ -1,6 +1,15 @@
 import type { ReportSection } from '../../scenarios/index.js';
 import type { ErrorKind, ScenarioResult, VariantResult } from '../schema.js';
-import { hitRatio, perInstance, scalingEfficiency, spread, throughput, type Spread } from '../stats.js';
+import {
+  addCounts,
+  hitRatio,
+  perInstance,
+  scalingEfficiency,
+  spread,
+  throughput,
+  totals,
+  type Spread,
+} from '../stats.js';
 import { fitUsl, type UslFit } from '../usl.js';
 import {
   ceilingShare,
@@ -67,10 +76,6 @@ export interface ScalingCurve {
 
 const sum = (values: number[]) => values.reduce((total, n) => total + n, 0);
 
-function addCounts<K extends string>(into: Partial<Record<K, number>>, from: Partial<Record<K, number>>) {
-  for (const [key, count] of Object.entries(from) as [K, number][]) into[key] = (into[key] ?? 0) + count;
-}
-
 function endpointRows(variant: VariantResult): EndpointRow[] {
   const names = [...new Set(variant.repeats.flatMap((r) => Object.keys(r.endpoints)))];
   return names.map((endpoint) => {
@@ -96,12 +101,6 @@ function endpointRows(variant: VariantResult): EndpointRow[] {
       non2xx,
     };
   });
-}
-
-function cacheStatuses(variant: VariantResult): Record<string, number> {
-  const totals: Record<string, number> = {};
-  for (const repeat of variant.repeats) addCounts(totals, repeat.perCacheStatus);
-  return totals;
 }
 
 function stampedeOf(variant: VariantResult): SummaryRow['stampede'] {
@@ -152,7 +151,7 @@ function rowOf(scenario: ScenarioResult, variant: VariantResult): SummaryRow {
     non2xx: sum(variant.repeats.map((r) => r.non2xx)),
     hitRatio: hitRatio(variant),
     perInstance: perInstance(variant),
-    perCacheStatus: cacheStatuses(variant),
+    perCacheStatus: totals(variant, (repeat) => repeat.perCacheStatus),
     checks: {
       conservation: conservation(variant),
       littlesLaw: littlesLaw(variant),

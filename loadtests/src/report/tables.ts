@@ -2,6 +2,7 @@
 import type { Ceiling, ScenarioResult } from '../schema.js';
 import type { Spread } from '../stats.js';
 import { PAYOFF_THRESHOLD } from '../usl.js';
+import { CEILING_SHARE_LIMIT } from './checks.js';
 import { formatSpread, type EndpointRow, type ScalingCurve, type SummaryRow } from './summary.js';
 
 export const ms = (value: number) =>
@@ -108,7 +109,7 @@ export function mainTable(rows: readonly SummaryRow[]): string {
 
 export function ceilingLine(ceiling: Ceiling | undefined): string {
   if (!ceiling) return '';
-  return `Generator ceiling in this run (${ceiling.connections} connections, closed): a bare Node server ${ceiling.bareNode.toFixed(0)} req/s, nginx \`return 200\` ${ceiling.nginx.toFixed(0)} req/s. A closed row above 70 % of the higher one is flagged generator-bound.`;
+  return `Generator ceiling in this run (${ceiling.connections} connections, closed): a bare Node server ${ceiling.bareNode.toFixed(0)} req/s, nginx \`return 200\` ${ceiling.nginx.toFixed(0)} req/s. A closed row above ${pct(CEILING_SHARE_LIMIT)} of the higher one is flagged generator-bound.`;
 }
 
 /** Speed-up and efficiency per replica count, the USL fit and how far each point is from it. */

@@ -104,7 +104,7 @@ function sectionBlocks(section: ReportSection, result: ScenarioResult, rows: Sum
           kind: 'chart',
           name: `${result.scenario}-offload`,
           title: 'Static offload: origin vs cdn',
-          svg: offloadComparison(result),
+          svg: offloadComparison(rows),
         },
       ];
     case 'overhead':
