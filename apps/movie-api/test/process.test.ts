@@ -29,10 +29,10 @@ describe('movie-api as a process', () => {
       HOST: '127.0.0.1',
     });
     const url = `http://127.0.0.1:${port}`;
-    await waitForReady(url);
+    await waitForReady(child, url);
     const response = await fetch(`${url}/moviesbytitle?title=The%20Good%20Dinosaur`);
     expect(response.status).toBe(200);
-    child.kill('SIGTERM');
+    child.signal('SIGTERM');
     expect(await child.exited).toBe(0);
     expect(child.output()).toContain('shut down cleanly');
   });

@@ -76,7 +76,7 @@ describe('orders', () => {
       HEAVY_MS: '60000',
     });
     try {
-      await waitForReady(`http://127.0.0.1:${firstPort}`);
+      await waitForReady(first, `http://127.0.0.1:${firstPort}`);
       const placed = await fetch(`http://127.0.0.1:${firstPort}/api/orders`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -84,8 +84,7 @@ describe('orders', () => {
       });
       expect(placed.status).toBe(202);
       const { id } = (await placed.json()) as { id: number };
-      first.kill('SIGKILL');
-      await first.exited;
+      await first.kill();
 
       const secondPort = await freePort();
       const second = spawnWoody({
@@ -95,7 +94,7 @@ describe('orders', () => {
         HEAVY_MS: '50',
       });
       try {
-        await waitForReady(`http://127.0.0.1:${secondPort}`);
+        await waitForReady(second, `http://127.0.0.1:${secondPort}`);
         await expect
           .poll(
             async () =>
@@ -107,11 +106,10 @@ describe('orders', () => {
           .toMatchObject({ status: 'validated', attempts: 2 });
         expect(second.output()).toContain('recovered pending orders left by another replica');
       } finally {
-        second.kill('SIGTERM');
-        await second.exited;
+        await second.stop();
       }
     } finally {
-      first.kill('SIGKILL');
+      await first.kill();
     }
   });
 });

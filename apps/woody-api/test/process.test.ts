@@ -29,12 +29,12 @@ describe('woody-api as a process', () => {
       HEAVY_MS: '1500',
     });
     const url = `http://127.0.0.1:${port}`;
-    await waitForReady(url);
+    await waitForReady(child, url);
     const inFlight = fetch(`${url}/api/misc/heavy?name=patience`);
     await expect
       .poll(async () => (await (await fetch(`${url}/metrics`)).text()).match(/^heavy_active\{[^}]*\} 1$/m))
       .toBeTruthy();
-    child.kill('SIGTERM');
+    child.signal('SIGTERM');
     const response = await inFlight;
     expect(response.status).toBe(200);
     expect(await response.text()).toMatch(/^Hello patience/);

@@ -3,13 +3,15 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@scale-lab/local-services';
 import { spawnService } from '@scale-lab/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
+/** The CLI from source, in its own process group, all of it killed when the test ends (passed or not). */
 function runCli(args: string[]) {
-  // spawnService runs a TypeScript entry point from source; the CLI reads its arguments from argv.
-  return spawnService(cli, {}, args);
+  const child = spawnService(cli, {}, { args, processGroup: true });
+  onTestFinished(() => child.kill());
+  return child;
 }
 
 /** Running, as opposed to gone or a zombie waiting to be reaped by its new parent. */
@@ -83,7 +85,7 @@ describe('scale-lab-local CLI', () => {
       .map(Number);
     expect(children.length).toBeGreaterThanOrEqual(5); // MariaDB, Redis, nginx, 2 woody, 1 movie
 
-    child.kill('SIGTERM');
+    child.signal('SIGTERM');
     expect(await child.exited).toBe(0);
     expect(child.output()).toContain('stopped, temporary data removed');
     expect(existsSync(dir)).toBe(false);

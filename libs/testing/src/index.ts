@@ -1,5 +1,5 @@
 import './provided-context.js';
 export { startTestServices, MARIADB_IMAGE, REDIS_IMAGE, type TestServices } from './services.js';
 export { createTestDatabase, dropTestDatabase } from './database.js';
-export { spawnService, waitForReady, type ServiceProcess } from './processes.js';
+export { spawnService, waitForReady, type ServiceOptions } from './processes.js';
 export { testLogFile, testLogStream, showLogOnFailure } from './logs.js';
