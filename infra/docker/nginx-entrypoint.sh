@@ -3,6 +3,9 @@
 # variables named in TEMPLATE_VARS (plus RUN_DIR), writes the first upstream lists and starts the watcher
 # that keeps them current (when UPSTREAMS is set), then runs nginx in the foreground as PID 1, so
 # docker stop's SIGQUIT is a graceful shutdown. Runs unprivileged: everything it writes is in RUN_DIR.
+# The local stack (infra/local) runs the same script on 127.0.0.1, without UPSTREAMS: it writes the lists
+# itself (watch-upstreams.sh --once) and reloads when replicas change.
+# Usage: nginx-entrypoint.sh (render, check, run) | nginx-entrypoint.sh --check (render and check only)
 set -eu
 export RUN_DIR="${RUN_DIR:-/tmp/nginx}"
 template="${NGINX_TEMPLATE:-/etc/scale-lab/nginx.conf.template}"
@@ -23,5 +26,10 @@ if grep -n '\${[A-Z_]*}' "$conf" >&2; then echo "variables above are not in TEMP
 
 if [ -n "${UPSTREAMS:-}" ]; then watch-upstreams.sh --once; fi
 nginx -e stderr -t -q -c "$conf"
+if [ "${1:-}" = --check ]; then exit 0; fi
 if [ -n "${UPSTREAMS:-}" ]; then watch-upstreams.sh & fi
-exec nginx -e stderr -c "$conf" -g 'daemon off;'
+# Started by root (the local stack run as root; the images never are), nginx would hand its workers to
+# "nobody", who may not read the site or write RUN_DIR: NGINX_USER=root keeps them with their owner.
+user_directive=""
+if [ -n "${NGINX_USER:-}" ]; then user_directive="user ${NGINX_USER};"; fi
+exec nginx -e stderr -c "$conf" -g "daemon off; $user_directive"

@@ -7,7 +7,9 @@
 # seconds with getent (a fresh query each time, whatever the DNS TTL), rewrite the list when it changed,
 # and reload nginx gracefully (old workers finish their requests).
 #
-# UPSTREAMS: space-separated name=host:port, e.g. "woody_api=woody-api:3000 front=front:8080".
+# UPSTREAMS: space-separated name=host:port[,host:port…], e.g. "woody_api=woody-api:3000 front=front:8080".
+# Several targets per name serve the local stack (infra/local), whose replicas share 127.0.0.1 and differ by
+# port; an empty list (name=) leaves only a marked-down server.
 # Usage: watch-upstreams.sh --once (write the lists, no reload) | watch-upstreams.sh (loop forever)
 set -u
 run_dir="${RUN_DIR:-/tmp/nginx}"
@@ -16,22 +18,27 @@ conf="$run_dir/nginx.conf"
 interval="${RESOLVE_INTERVAL:-2}"
 mkdir -p "$dir"
 
-render() { # host port -> prints the server lines for that upstream
-  addresses="$(getent ahostsv4 "$1" 2>/dev/null | awk '{print $1}' | sort -u)"
-  if [ -z "$addresses" ]; then
+render() { # comma-separated host:port targets -> prints the server lines for one upstream
+  lines=""
+  for target in $(printf '%s' "$1" | tr ',' ' '); do
+    host="${target%:*}"; port="${target##*:}"
+    for address in $(getent ahostsv4 "$host" 2>/dev/null | awk '{print $1}' | sort -u); do
+      lines="${lines}server $address:$port max_fails=1 fail_timeout=5s;
+"
+    done
+  done
+  if [ -z "$lines" ]; then
     # An upstream needs a server: a marked-down one answers 502 until a replica appears.
-    echo "server 127.0.0.1:9 down; # no replica of $1 resolved"
+    echo "server 127.0.0.1:9 down; # no replica of ${1:-this upstream} resolved"
     return
   fi
-  for address in $addresses; do
-    echo "server $address:$2 max_fails=1 fail_timeout=5s;"
-  done
+  printf '%s' "$lines"
 }
 
 sync_all() { # prints "changed" when any list changed
   for entry in $UPSTREAMS; do
-    name="${entry%%=*}"; target="${entry#*=}"; host="${target%:*}"; port="${target##*:}"
-    next="$(render "$host" "$port")"
+    name="${entry%%=*}"
+    next="$(render "${entry#*=}")"
     if [ ! -f "$dir/$name.conf" ] || [ "$next" != "$(cat "$dir/$name.conf")" ]; then
       printf '%s\n' "$next" > "$dir/$name.conf.tmp" && mv "$dir/$name.conf.tmp" "$dir/$name.conf"
       echo "watch-upstreams: $name -> $(printf '%s' "$next" | awk '{print $2}' | tr -d ';' | tr '\n' ' ')" >&2

@@ -29,8 +29,8 @@ export function countOriginLines(
   return traffic;
 }
 
-/** Counts from a local access log file: the lines written after the counter started, for one port. */
-export function fileOriginCounter(accessLog: string, originPort: number): OriginCounter {
+/** Counts from the origin's own log file (the local front's): the lines written after the counter started. */
+export function fileOriginCounter(accessLog: string): OriginCounter {
   return async () => {
     const fromOffset = (await stat(accessLog)).size;
     return async () => {
@@ -39,8 +39,7 @@ export function fileOriginCounter(accessLog: string, originPort: number): Origin
       try {
         const buffer = Buffer.alloc(size - fromOffset);
         await file.read(buffer, 0, buffer.length, fromOffset);
-        const port = ` port=${originPort} `;
-        return countOriginLines(buffer.toString('utf8').split('\n'), (line) => line.includes(port));
+        return countOriginLines(buffer.toString('utf8').split('\n'));
       } finally {
         await file.close();
       }

@@ -118,16 +118,16 @@ beforeAll(async () => {
   writeFileSync(join(site, ASSET), Buffer.alloc(ASSET_BYTES, 7));
 
   front = await startImage('front', 'apps/front/nginx.conf.template', ports.front, {
-    TEMPLATE_VARS: 'FRONT_PORT FRONT_ROOT CDN_BASE_URL',
+    TEMPLATE_VARS: 'FRONT_PORT FRONT_ROOT CDN_BASE_URL STATIC_RATE_LIMIT',
     FRONT_PORT: String(ports.front),
     FRONT_ROOT: site,
     CDN_BASE_URL: 'http://cdn.example:8081',
+    STATIC_RATE_LIMIT: '200k',
   });
   proxy = await startImage('proxy', 'apps/proxy/nginx.conf.template', ports.site, {
-    TEMPLATE_VARS: 'SITE_PORT MOVIE_PORT STATIC_RATE_LIMIT',
+    TEMPLATE_VARS: 'SITE_PORT MOVIE_PORT',
     SITE_PORT: String(ports.site),
     MOVIE_PORT: String(ports.movie),
-    STATIC_RATE_LIMIT: '200k',
     UPSTREAMS: `woody_api=127.0.0.1:${woody.port} movie_api=127.0.0.1:${movie.port} front=127.0.0.1:${ports.front}`,
   });
   cdn = await startImage('cdn', 'apps/cdn/nginx.conf.template', ports.cdn, {
@@ -174,7 +174,7 @@ describe('proxy', () => {
     expect(response.headers.get('cache-control')).toBe('no-cache');
   });
 
-  it('rate limits static files (200k here)', async () => {
+  it('passes on the front’s rate limit on static files (200k here)', async () => {
     const started = performance.now();
     const body = await (await get(ports.site, `/${ASSET}`)).arrayBuffer();
     const seconds = (performance.now() - started) / 1000;
@@ -202,7 +202,8 @@ describe('cdn', () => {
       .output()
       .split('\n')
       .filter((line) => line.includes(`GET /${ASSET}`));
-    // One for the proxy's rate-limit test above, one for the cdn's first fetch; none for the HIT.
+    // One for the proxy's rate-limit test above, one for the cdn's first fetch (at the origin's rate
+    // too); none for the HIT.
     expect(originRequests).toHaveLength(2);
   });
 });
@@ -211,10 +212,9 @@ describe('entrypoint and watcher', () => {
   it('starts with an unresolvable replica name and answers 502 until one appears', async () => {
     const port = await freePort();
     const image = await startImage('proxy-empty', 'apps/proxy/nginx.conf.template', port, {
-      TEMPLATE_VARS: 'SITE_PORT MOVIE_PORT STATIC_RATE_LIMIT',
+      TEMPLATE_VARS: 'SITE_PORT MOVIE_PORT',
       SITE_PORT: String(port),
       MOVIE_PORT: String(await freePort()),
-      STATIC_RATE_LIMIT: '0',
       UPSTREAMS: `woody_api=no-such-replica.invalid:3000 movie_api=127.0.0.1:${movie.port} front=127.0.0.1:${ports.front}`,
     });
     try {
@@ -226,10 +226,11 @@ describe('entrypoint and watcher', () => {
   });
 
   it('refuses a value that would break the config, naming the variable', async () => {
-    const child = runImage('proxy-bad', 'apps/proxy/nginx.conf.template', {
-      TEMPLATE_VARS: 'SITE_PORT MOVIE_PORT STATIC_RATE_LIMIT',
-      SITE_PORT: '1',
-      MOVIE_PORT: '2',
+    const child = runImage('front-bad', 'apps/front/nginx.conf.template', {
+      TEMPLATE_VARS: 'FRONT_PORT FRONT_ROOT CDN_BASE_URL STATIC_RATE_LIMIT',
+      FRONT_PORT: '1',
+      FRONT_ROOT: '/nowhere',
+      CDN_BASE_URL: '',
       STATIC_RATE_LIMIT: '300k; return 200',
     });
     const code = await new Promise((resolve) => child.once('exit', resolve));

@@ -6,4 +6,4 @@ export {
   type ReplicaInfo,
   type ServiceName,
 } from './stack.js';
-export { renderProxyConfig, type ProxyConfigOptions, type Upstream } from './nginx-config.js';
+export { cdnImage, frontImage, proxyImage } from './nginx-images.js';

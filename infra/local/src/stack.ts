@@ -2,37 +2,37 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import {
   assertPortFree,
+  freePort,
   startMariaDb,
-  startNginx,
+  startNginxImage,
   startRedis,
   type LocalMariaDb,
-  type LocalNginx,
+  type LocalNginxImage,
   type LocalRedis,
 } from '@scale-lab/local-services';
-import { renderProxyConfig } from './nginx-config.js';
+import { cdnImage, FRONT_ROOT, frontImage, proxyImage } from './nginx-images.js';
 import { Replica, type ReplicaInfo, type ServiceName } from './replica.js';
+import { repoFile } from './workspace.js';
 
 export type { ReplicaInfo, ServiceName } from './replica.js';
 
 export interface LocalStackOptions {
   woodyReplicas?: number;
   movieReplicas?: number;
-  /** nginx: the front at / and woody-api at /api/ (default 8080). */
+  /** The proxy: the front at / and woody-api at /api/ (default 8080). */
   sitePort?: number;
-  /** nginx: the movie-api load balancer, the tutorial's port (default 8000). */
+  /** The proxy: the movie-api load balancer, the tutorial's port (default 8000). */
   moviePort?: number;
   /** Extra environment for every woody-api replica, e.g. { HEAVY_MODE: 'cpu', CACHE_ENABLED: 'false' }. */
   woodyEnv?: Record<string, string>;
   movieEnv?: Record<string, string>;
-  /** limit_rate on static files through the proxy, as in the lab (default '300k'). */
+  /** The front's limit_rate per connection on static files, as in the lab (default '300k'; '0': none). */
   staticRateLimit?: string;
   /** Base URL of a CDN tier for heavy assets; '' serves them from the site (default). */
   cdnBaseUrl?: string;
-  /** Also start the cdn tier (an nginx cache in front of the site) on this port. */
+  /** Also start the cdn tier (an nginx cache in front of the front) on this port. */
   cdnPort?: number;
   log?: (line: string) => void;
 }
@@ -46,11 +46,12 @@ export interface LocalStack {
   redisUrl: string;
   /** Where the stack keeps its data and logs; removed by stop(). */
   dir: string;
-  /** One `<instance>.log` per API replica (stdout and stderr), in dir. */
+  /** One log per process (API replicas, front, proxy, cdn, databases' own folders), in dir. */
   logDir: string;
-  accessLog: string;
+  /** The front's access log: every request the origin of static files served, whoever asked. */
+  originLog: string;
   replicas(service: ServiceName): ReplicaInfo[];
-  /** Points the page's heavy assets at a CDN base URL ('' for the site itself) and reloads nginx. */
+  /** Points the page's heavy assets at a CDN base URL ('' for the site itself): a new front replaces the old. */
   setCdnBaseUrl(url: string): Promise<void>;
   /** Starts or stops replicas; with `env`, replaces them all by replicas with that environment. */
   scale(service: ServiceName, count: number, env?: Record<string, string>): Promise<void>;
@@ -61,18 +62,18 @@ export class StackError extends Error {
   override name = 'StackError';
 }
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const ENTRIES: Record<ServiceName, string> = {
-  'woody-api': join(repoRoot, 'apps/woody-api/dist/main.js'),
-  'movie-api': join(repoRoot, 'apps/movie-api/dist/main.js'),
+/** How each API service runs here: its build output, its replicas' names, its upstream in the proxy. */
+const API_SERVICES: Record<ServiceName, { entry: string; instancePrefix: string; upstream: string }> = {
+  'woody-api': { entry: 'apps/woody-api/dist/main.js', instancePrefix: 'woody', upstream: 'woody_api' },
+  'movie-api': { entry: 'apps/movie-api/dist/main.js', instancePrefix: 'movie', upstream: 'movie_api' },
 };
-const FRONT_ROOT = join(repoRoot, 'apps/front/dist');
-const INSTANCE_PREFIX: Record<ServiceName, string> = { 'woody-api': 'woody', 'movie-api': 'movie' };
-// nginx applies a reload asynchronously; old workers may route new requests until it has.
-const RELOAD_SETTLE_MS = 1000;
 
 function assertBuilt(): void {
-  for (const path of [...Object.values(ENTRIES), join(FRONT_ROOT, 'index.html')]) {
+  const built = [
+    ...Object.values(API_SERVICES).map((service) => repoFile(service.entry)),
+    join(FRONT_ROOT, 'index.html'),
+  ];
+  for (const path of built) {
     if (!existsSync(path)) {
       throw new StackError(
         `${path} is missing: build first with \`npx nx run-many -t build\` (./scale-lab does it for you)`,
@@ -94,142 +95,288 @@ function assertReplicaCount(service: ServiceName, count: number): void {
   }
 }
 
-/**
- * The whole Scale Lab stack as processes on 127.0.0.1: MariaDB, Redis, the API replicas and nginx in front.
- * No Docker needed. Everything lives in one temporary directory that stop() removes.
- */
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const log = options.log ?? (() => undefined);
-  const sitePort = options.sitePort ?? 8080;
-  const moviePort = options.moviePort ?? 8000;
-  let cdnBaseUrl = checkedCdnBaseUrl(options.cdnBaseUrl ?? '');
-  const counts = { 'woody-api': options.woodyReplicas ?? 3, 'movie-api': options.movieReplicas ?? 2 };
-  for (const service of ['woody-api', 'movie-api'] as const) assertReplicaCount(service, counts[service]);
-  assertBuilt();
-  await assertPortFree(sitePort, 'the site: front and woody-api');
-  await assertPortFree(moviePort, 'the movie-api load balancer');
-  if (options.cdnPort !== undefined) await assertPortFree(options.cdnPort, 'the cdn tier');
+/** What every process of the stack shares: where it writes, and the databases the APIs use. */
+interface StackContext {
+  dir: string;
+  logDir: string;
+  mysqlUrl: string;
+  redisUrl: string;
+  log: (line: string) => void;
+}
 
-  const dir = await mkdtemp(join(tmpdir(), 'scale-lab-stack-'));
-  const logDir = join(dir, 'logs');
-  await mkdir(logDir);
-  let mariadb: LocalMariaDb | undefined;
-  let redis: LocalRedis | undefined;
-  let nginx: LocalNginx | undefined;
-  const replicas: Record<ServiceName, Replica[]> = { 'woody-api': [], 'movie-api': [] };
-  const serviceEnv: Record<ServiceName, Record<string, string>> = {
-    'woody-api': options.woodyEnv ?? {},
-    'movie-api': options.movieEnv ?? {},
-  };
-  const nextIndex: Record<ServiceName, number> = { 'woody-api': 1, 'movie-api': 1 };
+/** One API service: its replicas, the environment new ones start with, and how they start. */
+class ApiService {
+  readonly replicas: Replica[] = [];
+  private started = 0;
 
-  const stopEverything = async () => {
-    await Promise.allSettled(
-      [...replicas['woody-api'], ...replicas['movie-api']].map((replica) => replica.stop()),
-    );
-    await Promise.allSettled([nginx?.stop(), redis?.stop(), mariadb?.stop()]);
-    await rm(dir, { recursive: true, force: true });
-  };
+  constructor(
+    readonly name: ServiceName,
+    public env: Record<string, string>,
+    private readonly context: StackContext,
+  ) {}
 
-  const proxyConfig = () =>
-    renderProxyConfig({
-      sitePort,
-      moviePort,
-      frontRoot: FRONT_ROOT,
-      woody: { name: 'woody_api', servers: replicas['woody-api'].map((replica) => replica.address) },
-      movie: { name: 'movie_api', servers: replicas['movie-api'].map((replica) => replica.address) },
-      staticRateLimit: options.staticRateLimit ?? '300k',
-      cdnBaseUrl,
-      cdn:
-        options.cdnPort === undefined
-          ? undefined
-          : { port: options.cdnPort, cacheDir: join(dir, 'cdn-cache') },
-    });
+  get upstream(): string {
+    return API_SERVICES[this.name].upstream;
+  }
 
-  let mysqlUrl = '';
-  const startReplicas = async (service: ServiceName, count: number, env: Record<string, string>) =>
-    Promise.all(
+  addresses(): string[] {
+    return this.replicas.map((replica) => replica.address);
+  }
+
+  /** Starts `count` new replicas, ready when they answer /health/ready; the caller gives them traffic. */
+  startReplicas(count: number): Promise<Replica[]> {
+    const { entry, instancePrefix } = API_SERVICES[this.name];
+    return Promise.all(
       Array.from({ length: count }, () => {
-        const instanceId = `${INSTANCE_PREFIX[service]}-${nextIndex[service]++}`;
-        log(`starting ${instanceId}`);
+        const instanceId = `${instancePrefix}-${++this.started}`;
+        this.context.log(`starting ${instanceId}`);
         return Replica.start({
-          service,
+          service: this.name,
           instanceId,
-          entry: ENTRIES[service],
-          logDir,
-          env: { MYSQL_URL: mysqlUrl, REDIS_URL: redis!.url, LOG_LEVEL: 'warn', ...env },
+          entry: repoFile(entry),
+          logDir: this.context.logDir,
+          env: {
+            MYSQL_URL: this.context.mysqlUrl,
+            REDIS_URL: this.context.redisUrl,
+            LOG_LEVEL: 'warn',
+            ...this.env,
+          },
         });
       }),
     );
-
-  try {
-    log('starting MariaDB and Redis');
-    [mariadb, redis] = await Promise.all([startMariaDb({ baseDir: dir }), startRedis({ baseDir: dir })]);
-    mysqlUrl = await mariadb.createDatabase('scale_lab');
-    // One replica of each first, so the schema is migrated once before the others start together.
-    for (const service of ['woody-api', 'movie-api'] as const) {
-      if (counts[service] === 0) continue;
-      replicas[service].push(...(await startReplicas(service, 1, serviceEnv[service])));
-      replicas[service].push(...(await startReplicas(service, counts[service] - 1, serviceEnv[service])));
-    }
-    log('starting nginx');
-    const ports = [sitePort, moviePort, ...(options.cdnPort === undefined ? [] : [options.cdnPort])];
-    nginx = await startNginx({ http: proxyConfig(), ports, baseDir: dir });
-  } catch (error) {
-    await stopEverything();
-    throw error;
   }
 
-  let scaling = Promise.resolve();
-  const scale = async (service: ServiceName, count: number, env?: Record<string, string>) => {
+  async stopAll(): Promise<void> {
+    await Promise.allSettled(this.replicas.map((replica) => replica.stop()));
+  }
+}
+
+/** The front image's nginx on a port of its own; a new CDN base URL means a new front, as in Docker. */
+class Front {
+  private constructor(
+    readonly nginx: LocalNginxImage,
+    readonly address: string,
+  ) {}
+
+  static async start(context: StackContext, settings: { cdnBaseUrl: string; staticRateLimit: string }) {
+    const port = await freePort();
+    const nginx = await startNginxImage({
+      ...frontImage({ port, ...settings }),
+      name: `front :${port}`,
+      upstreams: {},
+      runDir: join(context.dir, 'nginx', `front-${port}`),
+      // Every front appends to one log: the origin's traffic, whichever front served it.
+      logFile: join(context.logDir, 'front.log'),
+    });
+    return new Front(nginx, `127.0.0.1:${port}`);
+  }
+}
+
+/**
+ * The whole Scale Lab stack as processes on 127.0.0.1: MariaDB, Redis, the API replicas, and the front,
+ * proxy and cdn images' nginx configs run by their own entrypoint. No Docker needed. Everything lives in
+ * one temporary directory that stop() removes.
+ */
+class ProcessStack implements LocalStack {
+  readonly siteUrl: string;
+  readonly movieUrl: string;
+  readonly cdnUrl: string | undefined;
+  private readonly services: Record<ServiceName, ApiService>;
+  private front: Front | undefined;
+  private proxy: LocalNginxImage | undefined;
+  private cdn: LocalNginxImage | undefined;
+  // One change at a time: two overlapping ones would each write the proxy's lists with half the truth.
+  private changing = Promise.resolve();
+
+  private constructor(
+    private readonly options: Required<Omit<LocalStackOptions, 'cdnPort' | 'log'>> & { cdnPort?: number },
+    private readonly context: StackContext,
+    private readonly databases: { mariadb: LocalMariaDb; redis: LocalRedis },
+  ) {
+    this.siteUrl = `http://127.0.0.1:${options.sitePort}`;
+    this.movieUrl = `http://127.0.0.1:${options.moviePort}`;
+    this.cdnUrl = options.cdnPort === undefined ? undefined : `http://127.0.0.1:${options.cdnPort}`;
+    this.services = {
+      'woody-api': new ApiService('woody-api', options.woodyEnv, context),
+      'movie-api': new ApiService('movie-api', options.movieEnv, context),
+    };
+  }
+
+  static async start(options: ProcessStack['options'], log: (line: string) => void): Promise<ProcessStack> {
+    const dir = await mkdtemp(join(tmpdir(), 'scale-lab-stack-'));
+    const logDir = join(dir, 'logs');
+    await mkdir(logDir);
+    log('starting MariaDB and Redis');
+    const [mariadb, redis] = await Promise.allSettled([
+      startMariaDb({ baseDir: dir }),
+      startRedis({ baseDir: dir }),
+    ]);
+    if (mariadb.status === 'rejected' || redis.status === 'rejected') {
+      await Promise.allSettled(
+        [mariadb, redis].map((result) => (result.status === 'fulfilled' ? result.value.stop() : undefined)),
+      );
+      await rm(dir, { recursive: true, force: true });
+      throw mariadb.status === 'rejected' ? mariadb.reason : (redis as PromiseRejectedResult).reason;
+    }
+    const context: StackContext = {
+      dir,
+      logDir,
+      mysqlUrl: '',
+      redisUrl: redis.value.url,
+      log,
+    };
+    const stack = new ProcessStack(options, context, { mariadb: mariadb.value, redis: redis.value });
+    try {
+      context.mysqlUrl = await mariadb.value.createDatabase('scale_lab');
+      await stack.startServices();
+    } catch (error) {
+      await stack.stopEverything();
+      throw error;
+    }
+    return stack;
+  }
+
+  get mysqlUrl(): string {
+    return this.context.mysqlUrl;
+  }
+
+  get redisUrl(): string {
+    return this.context.redisUrl;
+  }
+
+  get dir(): string {
+    return this.context.dir;
+  }
+
+  get logDir(): string {
+    return this.context.logDir;
+  }
+
+  get originLog(): string {
+    return join(this.context.logDir, 'front.log');
+  }
+
+  replicas(service: ServiceName): ReplicaInfo[] {
+    return this.services[service].replicas.map((replica) => replica.describe());
+  }
+
+  setCdnBaseUrl(url: string): Promise<void> {
+    const cdnBaseUrl = checkedCdnBaseUrl(url);
+    return this.oneAtATime(() => this.replaceFront(cdnBaseUrl));
+  }
+
+  scale(service: ServiceName, count: number, env?: Record<string, string>): Promise<void> {
     assertReplicaCount(service, count);
-    const current = replicas[service];
+    return this.oneAtATime(() => this.rescale(this.services[service], count, env));
+  }
+
+  async stop(): Promise<void> {
+    await this.changing;
+    this.context.log('stopping the stack');
+    await this.stopEverything();
+  }
+
+  private oneAtATime(change: () => Promise<void>): Promise<void> {
+    const next = this.changing.then(change);
+    this.changing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async startServices(): Promise<void> {
+    // One replica of each first, so the schema is migrated once before the others start together.
+    for (const service of Object.values(this.services)) {
+      const count = service.name === 'woody-api' ? this.options.woodyReplicas : this.options.movieReplicas;
+      if (count === 0) continue;
+      service.replicas.push(...(await service.startReplicas(1)));
+      service.replicas.push(...(await service.startReplicas(count - 1)));
+    }
+    this.context.log('starting nginx: front, proxy' + (this.cdnUrl ? ', cdn' : ''));
+    this.front = await Front.start(this.context, this.options);
+    this.proxy = await startNginxImage({
+      ...proxyImage(this.options),
+      name: 'proxy',
+      upstreams: this.proxyUpstreams(),
+      runDir: join(this.context.dir, 'nginx', 'proxy'),
+      logFile: join(this.context.logDir, 'proxy.log'),
+    });
+    if (this.options.cdnPort !== undefined) {
+      this.cdn = await startNginxImage({
+        ...cdnImage({ port: this.options.cdnPort, dir: this.context.dir }),
+        name: 'cdn',
+        upstreams: this.cdnUpstreams(),
+        runDir: join(this.context.dir, 'nginx', 'cdn'),
+        logFile: join(this.context.logDir, 'cdn.log'),
+      });
+    }
+  }
+
+  private proxyUpstreams(): Record<string, string[]> {
+    const upstreams: Record<string, string[]> = { front: this.front ? [this.front.address] : [] };
+    for (const service of Object.values(this.services)) upstreams[service.upstream] = service.addresses();
+    return upstreams;
+  }
+
+  private cdnUpstreams(): Record<string, string[]> {
+    return { origin: this.front ? [this.front.address] : [] };
+  }
+
+  /** Start first, then route, then retire: the proxy stops sending to the old ones before they stop. */
+  private async rescale(service: ApiService, count: number, env?: Record<string, string>): Promise<void> {
     let retiring: Replica[];
     if (env) {
-      serviceEnv[service] = env;
-      const fresh = await startReplicas(service, count, env);
-      retiring = current.splice(0, current.length, ...fresh);
-    } else if (count > current.length) {
-      current.push(...(await startReplicas(service, count - current.length, serviceEnv[service])));
+      service.env = env;
+      const fresh = await service.startReplicas(count);
+      retiring = service.replicas.splice(0, service.replicas.length, ...fresh);
+    } else if (count > service.replicas.length) {
+      service.replicas.push(...(await service.startReplicas(count - service.replicas.length)));
       retiring = [];
     } else {
-      retiring = current.splice(count);
+      retiring = service.replicas.splice(count);
     }
-    // nginx first stops sending requests to the retiring replicas, then they finish what they have.
-    await nginx!.reload(proxyConfig());
-    await sleep(RELOAD_SETTLE_MS);
-    for (const replica of retiring) log(`stopping ${replica.info.instanceId}`);
+    await this.proxy?.setUpstreams(this.proxyUpstreams());
+    for (const replica of retiring) this.context.log(`stopping ${replica.info.instanceId}`);
     await Promise.all(retiring.map((replica) => replica.stop()));
-    log(
-      `${service}: ${current.length} replica(s): ${current.map((replica) => replica.info.instanceId).join(', ')}`,
-    );
-  };
+    const names = service.replicas.map((replica) => replica.info.instanceId).join(', ');
+    this.context.log(`${service.name}: ${service.replicas.length} replica(s): ${names}`);
+  }
 
-  return {
-    siteUrl: `http://127.0.0.1:${sitePort}`,
-    movieUrl: `http://127.0.0.1:${moviePort}`,
-    cdnUrl: options.cdnPort === undefined ? undefined : `http://127.0.0.1:${options.cdnPort}`,
-    mysqlUrl,
-    redisUrl: redis.url,
-    dir,
-    logDir,
-    accessLog: nginx.accessLog,
-    replicas: (service) => replicas[service].map((replica) => replica.describe()),
-    setCdnBaseUrl: async (url) => {
-      cdnBaseUrl = checkedCdnBaseUrl(url);
-      await nginx!.reload(proxyConfig());
-      await sleep(RELOAD_SETTLE_MS);
-    },
-    // One scaling operation at a time: two overlapping ones would each reload nginx with half the truth.
-    scale: (service, count, env) => {
-      const next = scaling.then(() => scale(service, count, env));
-      scaling = next.catch(() => undefined);
-      return next;
-    },
-    stop: async () => {
-      await scaling;
-      log('stopping the stack');
-      await stopEverything();
-    },
+  private async replaceFront(cdnBaseUrl: string): Promise<void> {
+    this.options.cdnBaseUrl = cdnBaseUrl;
+    const old = this.front;
+    this.front = await Front.start(this.context, this.options);
+    await Promise.all([
+      this.proxy?.setUpstreams(this.proxyUpstreams()),
+      this.cdn?.setUpstreams(this.cdnUpstreams()),
+    ]);
+    await old?.nginx.stop();
+  }
+
+  private async stopEverything(): Promise<void> {
+    await Promise.allSettled(Object.values(this.services).map((service) => service.stopAll()));
+    await Promise.allSettled([this.proxy?.stop(), this.cdn?.stop(), this.front?.nginx.stop()]);
+    await Promise.allSettled([this.databases.redis.stop(), this.databases.mariadb.stop()]);
+    await rm(this.context.dir, { recursive: true, force: true });
+  }
+}
+
+/** Starts the whole stack on 127.0.0.1 (see ProcessStack) after checking what it needs. */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const settings = {
+    woodyReplicas: options.woodyReplicas ?? 3,
+    movieReplicas: options.movieReplicas ?? 2,
+    sitePort: options.sitePort ?? 8080,
+    moviePort: options.moviePort ?? 8000,
+    woodyEnv: options.woodyEnv ?? {},
+    movieEnv: options.movieEnv ?? {},
+    staticRateLimit: options.staticRateLimit ?? '300k',
+    cdnBaseUrl: checkedCdnBaseUrl(options.cdnBaseUrl ?? ''),
+    cdnPort: options.cdnPort,
   };
+  assertReplicaCount('woody-api', settings.woodyReplicas);
+  assertReplicaCount('movie-api', settings.movieReplicas);
+  assertBuilt();
+  await assertPortFree(settings.sitePort, 'the site: front and woody-api');
+  await assertPortFree(settings.moviePort, 'the movie-api load balancer');
+  if (settings.cdnPort !== undefined) await assertPortFree(settings.cdnPort, 'the cdn tier');
+  return ProcessStack.start(settings, options.log ?? (() => undefined));
 }

@@ -9,4 +9,11 @@ export {
   type MariaDbOptions,
 } from './mariadb.js';
 export { startRedis, type LocalRedis } from './redis.js';
-export { startNginx, type LocalNginx, type NginxOptions } from './nginx.js';
+export {
+  startNginx,
+  startNginxImage,
+  type LocalNginx,
+  type LocalNginxImage,
+  type NginxImageOptions,
+  type NginxOptions,
+} from './nginx.js';

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { findBinary } from './binaries.js';
 import { isListening } from './ports.js';
@@ -22,7 +23,7 @@ export interface LocalNginx {
   dir: string;
   configFile: string;
   accessLog: string;
-  /** Rewrites the http block and reloads without dropping connections (SIGHUP). */
+  /** Rewrites the http block and reloads without dropping connections; resolves once the new config serves. */
   reload(http: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -52,6 +53,54 @@ http {
 ${http}
 }
 `;
+}
+
+interface WorkerState {
+  pid: number;
+  shuttingDown: boolean;
+}
+
+/** nginx's worker processes under a master, from /proc: a reload's old ones retitle themselves "… is shutting down". */
+async function workersOf(masterPid: number): Promise<WorkerState[]> {
+  const children = await readFile(`/proc/${masterPid}/task/${masterPid}/children`, 'utf8').catch(() => '');
+  const workers = await Promise.all(
+    children
+      .split(' ')
+      .filter(Boolean)
+      .map(async (pid) => {
+        const title = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+        return { pid: Number(pid), title };
+      }),
+  );
+  return workers
+    .filter(({ title }) => title.includes('worker process'))
+    .map(({ pid, title }) => ({ pid, shuttingDown: title.includes('shutting down') }));
+}
+
+/**
+ * SIGHUP, then waits until it has taken effect: nginx reloads asynchronously, and until its new workers
+ * run and the old ones have stopped accepting, a new request may still be routed by the old config.
+ */
+async function reloadGracefully(server: ManagedProcess, timeoutMs = 10_000): Promise<void> {
+  const masterPid = server.pid;
+  if (masterPid === undefined || !server.running) throw new Error(`${server.options.name} is not running`);
+  const before = new Set((await workersOf(masterPid)).map((worker) => worker.pid));
+  server.signal('SIGHUP');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const workers = await workersOf(masterPid);
+    const fresh = workers.filter((worker) => !before.has(worker.pid));
+    const oldStillAccepting = workers.some((worker) => before.has(worker.pid) && !worker.shuttingDown);
+    if (fresh.length > 0 && !oldStillAccepting) return;
+    if (!server.running)
+      throw new Error(`${server.options.name} exited while reloading:\n${server.logTail()}`);
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${server.options.name} did not apply its reload within ${timeoutMs} ms:\n${server.logTail()}`,
+      );
+    }
+    await sleep(20);
+  }
 }
 
 /** The real nginx binary with a generated config in its own temporary prefix. */
@@ -90,11 +139,116 @@ export async function startNginx(options: NginxOptions): Promise<LocalNginx> {
     accessLog: join(dir, 'access.log'),
     async reload(http) {
       await write(http);
-      server.signal('SIGHUP');
+      await reloadGracefully(server);
     },
     async stop() {
       await server.stop();
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface NginxImageOptions {
+  /** A name for messages and the log file. */
+  name: string;
+  /** infra/docker/nginx-entrypoint.sh: renders the template and runs nginx exactly as the images do. */
+  entrypoint: string;
+  /** The image's nginx.conf.template. */
+  template: string;
+  /** The template's variables (the image's TEMPLATE_VARS) and their values. */
+  variables: Readonly<Record<string, string>>;
+  /** Upstream name -> host:port of each server, written by the images' watch-upstreams.sh --once. */
+  upstreams: Readonly<Record<string, readonly string[]>>;
+  /** Ports the config listens on; start-up waits for all of them. */
+  ports: readonly number[];
+  /** The image's RUN_DIR: rendered config, upstream lists, pid and temporary files. */
+  runDir: string;
+  /** Where nginx's stdout and stderr go (the images log there: access and error lines). */
+  logFile: string;
+}
+
+export interface LocalNginxImage {
+  runDir: string;
+  logFile: string;
+  /** Rewrites the upstream lists and reloads; resolves once the new lists route requests. */
+  setUpstreams(upstreams: Readonly<Record<string, readonly string[]>>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function upstreamsVariable(upstreams: Readonly<Record<string, readonly string[]>>): string {
+  return Object.entries(upstreams)
+    .map(([name, servers]) => `${name}=${servers.join(',')}`)
+    .join(' ');
+}
+
+/**
+ * One of the nginx images (apps/proxy, apps/cdn, apps/front) run on this machine: its own entrypoint
+ * renders its own template with the given variables, so what runs locally is what the image runs. Only
+ * discovery differs: the upstream lists name loopback ports instead of Docker's DNS names.
+ */
+export async function startNginxImage(options: NginxImageOptions): Promise<LocalNginxImage> {
+  const nginxBinary = findBinary(['nginx'], 'nginx');
+  const scripts = dirname(options.entrypoint);
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${scripts}:${dirname(nginxBinary)}:${process.env.PATH ?? ''}`,
+    RUN_DIR: options.runDir,
+    NGINX_TEMPLATE: options.template,
+    TEMPLATE_VARS: Object.keys(options.variables).join(' '),
+    ...options.variables,
+    ...(process.getuid?.() === 0 ? { NGINX_USER: 'root' } : {}),
+  };
+  const conf = join(options.runDir, 'nginx.conf');
+  const writeUpstreams = async (upstreams: Readonly<Record<string, readonly string[]>>) => {
+    await run('sh', [join(scripts, 'watch-upstreams.sh'), '--once'], {
+      env: { ...env, UPSTREAMS: upstreamsVariable(upstreams) },
+      timeout: 10_000,
+    });
+  };
+  // nginx -t opens the config's /dev/stderr itself: its output must be a file, as for the server.
+  const checkConfig = async () => {
+    const check = new ManagedProcess({
+      name: `${options.name} (nginx -t)`,
+      command: nginxBinary,
+      args: ['-e', 'stderr', '-t', '-q', '-c', conf],
+      logFile: join(options.runDir, 'config-check.log'),
+      output: 'file',
+    });
+    check.start();
+    const timer = setTimeout(() => void check.kill(), 10_000);
+    const code = await check.exited;
+    clearTimeout(timer);
+    if (code !== 0) throw new Error(`${options.name}: nginx rejected ${conf}:\n${check.logTail()}`);
+  };
+
+  await mkdir(join(options.runDir, 'upstreams'), { recursive: true });
+  await writeUpstreams(options.upstreams);
+  const server = new ManagedProcess({
+    name: options.name,
+    command: 'sh',
+    args: [options.entrypoint],
+    logFile: options.logFile,
+    env,
+    output: 'file',
+  });
+  server.start();
+  await server.waitUntil(async () => {
+    const states = await Promise.all(options.ports.map((port) => isListening(port)));
+    return states.every(Boolean);
+  }, 15_000);
+  return {
+    runDir: options.runDir,
+    logFile: options.logFile,
+    async setUpstreams(upstreams) {
+      await writeUpstreams(upstreams);
+      await checkConfig();
+      await reloadGracefully(server);
+    },
+    async stop() {
+      // SIGQUIT, the images' STOPSIGNAL: a graceful shutdown that lets downloads in progress finish.
+      server.signal('SIGQUIT');
+      const deadline = Date.now() + 30_000;
+      while (server.running && Date.now() < deadline) await sleep(20);
+      await server.stop();
     },
   };
 }

@@ -26,7 +26,7 @@ export async function startLocalBenchStack(options: BenchStackOptions): Promise<
     scale: (service, count, env) => stack.scale(service, count, env),
     replicas: (service) => stack.replicas(service),
     setCdnBaseUrl: (url) => stack.setCdnBaseUrl(url),
-    countOrigin: fileOriginCounter(stack.accessLog, sitePort),
+    countOrigin: fileOriginCounter(stack.originLog),
     versions: localVersions,
     stop: () => stack.stop(),
   };
