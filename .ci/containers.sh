@@ -24,11 +24,11 @@ count_smoke() { # adds the counts of the log's "smoke (...): N passed, N failed"
   passed=$((passed + smoke_passed))
   failed=$((failed + smoke_failed))
 }
-# The real --quick run and its report checks (loadtests/test/quick-run.test.ts) against this target.
-quick_run() {
+# Runs one vitest file of a project (with an environment assignment) and adds its test counts.
+vitest_counts() { # project-dir, test file, VAR=value
   local log status summary run_passed run_failed
   log="$(mktemp)"
-  (cd loadtests && SCALE_LAB_TARGET="$1" npx vitest run test/quick-run.test.ts) 2>&1 | tee "$log"
+  (cd "$1" && env "$3" npx vitest run "$2") 2>&1 | tee "$log"
   status="${PIPESTATUS[0]}"
   summary="$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ *Tests ' | tail -1)"
   run_passed="$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)"
@@ -36,6 +36,10 @@ quick_run() {
   [ "$status" -ne 0 ] && [ "$run_failed" -eq 0 ] && run_failed=1
   passed=$((passed + run_passed))
   failed=$((failed + run_failed))
+}
+# The real --quick run and its report checks (loadtests/test/quick-run.test.ts) against this target.
+quick_run() {
+  vitest_counts loadtests test/quick-run.test.ts "SCALE_LAB_TARGET=$1"
 }
 finish() {
   echo "containers: $passed passed, $failed failed"
@@ -78,6 +82,11 @@ for image in woody-api movie-api front proxy cdn haproxy; do
   "$DOCKER" image inspect "scale-lab/$image:$version" "scale-lab/$image:latest" >/dev/null 2>&1
   result "image scale-lab/$image:$version and :latest exist" $?
 done
+
+step "routing parity: the local nginx, the proxy image and the HAProxy image (infra/docker/test/routing-parity.test.ts)"
+set +e
+vitest_counts infra/docker test/routing-parity.test.ts SCALE_LAB_PARITY_DOCKER=1
+set -e
 
 docker-compose -f docker-compose.yml config -q
 result "docker-compose config accepts docker-compose.yml" $?
