@@ -18,7 +18,9 @@ export function serverOptions({ logLevel }: ServerTuning): FastifyServerOptions 
     requestTimeout: 120_000,
     trustProxy: true,
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // A request that reaches a closing replica on a connection it still has open is served (with
+    // Connection: close), not refused with 503: the proxies pass a 503 on as an answer, they do not retry it.
+    return503OnClosing: false,
   };
 }
 
