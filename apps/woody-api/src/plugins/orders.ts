@@ -46,13 +46,19 @@ export interface OrderServiceOptions {
 
 /**
  * Orders are written `pending` with a lease before anything else, then validated with the heavy work.
- * A replica that dies leaves its orders pending; once their lease expires any replica claims and
- * finishes them, so an order accepted with 202 is never lost.
+ * While this process lives it renews the leases of every order it holds, queued or running; a replica
+ * that dies leaves its orders pending, and once their lease expires any replica claims and finishes
+ * them, so an order accepted with 202 is never lost. Only the current claim may complete an order, so
+ * none is completed twice.
  */
 export class OrderService {
   private readonly inFlight = new Set<Promise<void>>();
   private recoveryTimer: NodeJS.Timeout | undefined;
+  private renewalTimer: NodeJS.Timeout | undefined;
   private closing = false;
+  // Per process, not per instance id: a replica restarted under the same name must not renew the leases
+  // its dead predecessor held, or nobody would ever recover those orders.
+  private readonly claimPrefix = `${randomUUID()}:`;
 
   constructor(
     private readonly db: Pool,
@@ -63,7 +69,7 @@ export class OrderService {
   ) {}
 
   private newClaim(): string {
-    return `${this.options.instanceId}:${randomUUID()}`;
+    return `${this.claimPrefix}${this.options.instanceId}:${randomUUID()}`;
   }
 
   async place(product: string): Promise<Order> {
@@ -109,20 +115,37 @@ export class OrderService {
     return rows.length;
   }
 
+  /** Extends the lease of every order this process holds: queued work must not look abandoned. */
+  async renewLeases(): Promise<void> {
+    await this.db.execute(
+      `UPDATE product_order SET lease_until = NOW(3) + INTERVAL ? MICROSECOND
+       WHERE status = 'pending' AND claimed_by LIKE ?`,
+      [this.options.leaseMs * 1000, `${this.claimPrefix}%`],
+    );
+  }
+
   startRecovery(): void {
     const sweep = () =>
       this.recoverAbandoned().catch((error: Error) =>
         this.log.warn({ err: error.message }, 'order recovery failed'),
       );
+    const renew = () =>
+      this.renewLeases().catch((error: Error) =>
+        this.log.warn({ err: error.message }, 'order lease renewal failed'),
+      );
     void sweep();
     this.recoveryTimer = setInterval(sweep, this.options.recoveryIntervalMs);
     this.recoveryTimer.unref();
+    // Three renewals per lease: one slow database round trip does not let a live replica's orders go.
+    this.renewalTimer = setInterval(renew, Math.max(10, Math.floor(this.options.leaseMs / 3)));
+    this.renewalTimer.unref();
   }
 
   /** Stops claiming, lets running validations finish, hands queued ones back to the other replicas. */
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.recoveryTimer);
+    clearInterval(this.renewalTimer);
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -138,20 +161,24 @@ export class OrderService {
           await this.release(id, claim);
           return;
         }
-        // The lease restarts when the work does, so time spent queued does not let others steal it.
-        await this.db.execute(
+        // The lease restarts when the work does; if another replica holds the order now, leave it to it.
+        const [held] = await this.db.execute<ResultSetHeader>(
           'UPDATE product_order SET lease_until = NOW(3) + INTERVAL ? MICROSECOND WHERE id = ? AND claimed_by = ?',
           [this.options.leaseMs * 1000, id, claim],
         );
+        if (held.affectedRows === 0) return;
         const order = await this.find(id);
         if (!order || order.status !== 'pending') return;
         await this.heavyGate.computeNow(order.product);
         const known = await this.products.exists(order.product);
-        await this.db.execute(
+        const status = known ? 'validated' : 'rejected';
+        const [result] = await this.db.execute<ResultSetHeader>(
           `UPDATE product_order SET status = ?, reason = ?, claimed_by = NULL, lease_until = NULL
            WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
-          [known ? 'validated' : 'rejected', known ? null : 'unknown product', id, claim],
+          [status, known ? null : 'unknown product', id, claim],
         );
+        // Only the holder of the claim completes an order: a replica whose claim was taken over writes nothing.
+        if (result.affectedRows === 1) this.log.info({ order: id, status }, 'order completed');
       });
     } catch (error) {
       // The order stays pending; its lease expires and a replica (maybe this one) retries it.
