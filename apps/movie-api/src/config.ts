@@ -10,7 +10,8 @@ export const movieConfigSchema = Type.Object({
   MYSQL_URL: Type.String({ pattern: '^(mysql|mariadb)://' }),
   MYSQL_PASSWORD_FILE: Type.Optional(Type.String()),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
-  DB_TIMEOUT_MS: milliseconds(3000),
+  // Bound on every pool acquire (connect included) and every query; past it the API answers 503.
+  DB_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 600_000, default: 1000 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   CACHE_ENABLED: Type.Boolean({ default: true }),
   CACHE_NAMESPACE: Type.String({ default: 'movie', pattern: '^[\\w.-]+$' }),

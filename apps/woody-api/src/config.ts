@@ -10,7 +10,13 @@ export const woodyConfigSchema = Type.Object({
   MYSQL_URL: Type.String({ pattern: '^(mysql|mariadb)://' }),
   MYSQL_PASSWORD_FILE: Type.Optional(Type.String()),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
-  DB_TIMEOUT_MS: milliseconds(3000, 'connect/query bound; past it the API answers 503'),
+  DB_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    maximum: 600_000,
+    default: 1000,
+    description:
+      'bound on every pool acquire (connect included) and every query; past it the API answers 503',
+  }),
   DB_SLOW_MS: milliseconds(2000, 'SLEEP() inside the database for /api/products/last', 60_000),
   HEAVY_MODE: Type.Union([Type.Literal('sleep'), Type.Literal('cpu')], { default: 'sleep' }),
   HEAVY_MS: milliseconds(1000, 'duration of one heavy computation in sleep mode', 60_000),

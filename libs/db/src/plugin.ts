@@ -52,7 +52,8 @@ export const databasePlugin = fp<DatabasePluginOptions>(
     app.decorate('databaseReady', databaseReady);
     app.addReadinessCheck('database', async () => {
       if (!migrated) throw new Error('schema not migrated yet');
-      await pool.query({ sql: 'SELECT 1', timeout: options.timeoutMs });
+      // Bounded like every call of the pool (timeoutMs): a frozen connection is destroyed, not kept.
+      await pool.query('SELECT 1');
     });
     app.addHook('onClose', async () => {
       controller.abort();

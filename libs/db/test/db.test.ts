@@ -6,6 +6,7 @@ import { describe, expect, inject, it } from 'vitest';
 import {
   createDatabasePool,
   databasePlugin,
+  DatabaseTimeoutError,
   runMigrations,
   withDatabase,
   type Migration,
@@ -49,6 +50,69 @@ describe('createDatabasePool', () => {
   });
 });
 
+describe('bounded database calls', () => {
+  const timeoutMs = 300;
+
+  it('answers a statement past its bound with a 503 and frees its connection at once', async () => {
+    const url = await createTestDatabase(inject('mysqlUrl'), 'db_query_timeout');
+    const pool = createDatabasePool({ url, poolSize: 1, timeoutMs });
+    try {
+      const started = performance.now();
+      const error = await pool.query('SELECT SLEEP(5)').catch((e: unknown) => e);
+      const elapsed = performance.now() - started;
+      expect(error).toBeInstanceOf(DatabaseTimeoutError);
+      expect(error).toMatchObject({ statusCode: 503, message: 'database did not answer within 300 ms' });
+      expect(elapsed).toBeLessThan(2 * timeoutMs + 1000);
+      // mysql2's own `timeout` would keep the only connection busy until SLEEP(5) ends.
+      const next = performance.now();
+      expect((await pool.execute('SELECT 1 AS one'))[0]).toEqual([{ one: 1 }]);
+      expect(performance.now() - next).toBeLessThan(2500);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('lets a statement set a longer bound of its own', async () => {
+    const url = await createTestDatabase(inject('mysqlUrl'), 'db_own_timeout');
+    const pool = createDatabasePool({ url, poolSize: 1, timeoutMs });
+    try {
+      const [rows] = await pool.query({ sql: 'SELECT SLEEP(0.6) AS slept', timeout: 10_000 });
+      expect(rows).toEqual([{ slept: 0 }]);
+      const connection = await pool.getConnection();
+      try {
+        await expect(connection.query('SELECT SLEEP(5)')).rejects.toBeInstanceOf(DatabaseTimeoutError);
+      } finally {
+        connection.release();
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('bounds the wait for a connection, and one that comes after its caller gave up goes back to the pool', async () => {
+    const url = await createTestDatabase(inject('mysqlUrl'), 'db_acquire_timeout');
+    const pool = createDatabasePool({ url, poolSize: 1, timeoutMs });
+    try {
+      const held = await pool.getConnection();
+      const started = performance.now();
+      await expect(pool.query('SELECT 1')).rejects.toMatchObject({
+        statusCode: 503,
+        message: 'no database connection within 300 ms',
+      });
+      await expect(pool.getConnection()).rejects.toBeInstanceOf(DatabaseTimeoutError);
+      expect(performance.now() - started).toBeLessThan(2 * (2 * timeoutMs) + 1000);
+      // Both waiters gave up but are still queued in mysql2's pool: each gets the connection and must hand it on.
+      held.release();
+      expect((await pool.query('SELECT 1 AS one'))[0]).toEqual([{ one: 1 }]);
+      const again = await pool.getConnection();
+      again.release();
+      expect((await pool.execute('SELECT 2 AS two'))[0]).toEqual([{ two: 2 }]);
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
 describe('database down and back', () => {
   it('answers 503 quickly while the database is gone and recovers without a restart', async () => {
     const mariadb = await startMariaDb();
@@ -81,6 +145,46 @@ describe('database down and back', () => {
       expect((await app.inject({ url: '/health/ready' })).statusCode).toBe(200);
       await app.close();
     } finally {
+      await mariadb.stop();
+    }
+  });
+
+  it('answers 503 within its bound while the database is frozen, and is ready again soon after it thaws', async () => {
+    const mariadb = await startMariaDb();
+    try {
+      const url = await mariadb.createDatabase('frozen');
+      const app = Fastify({ logger: false });
+      await app.register(servicePlugin, { service: 'test', instanceId: 't', collectDefaultMetrics: false });
+      // One connection: the one frozen mid-query must not keep the pool, or readiness, stuck.
+      await app.register(databasePlugin, { url, poolSize: 1, timeoutMs: 300, migrations });
+      app.get('/widgets', async () =>
+        withDatabase(async () => (await app.db.query('SELECT name FROM widget'))[0]),
+      );
+      await app.databaseReady;
+      expect((await app.inject({ url: '/health/ready' })).statusCode).toBe(200);
+
+      await mariadb.freeze();
+      try {
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const started = performance.now();
+          const response = await app.inject({ url: '/widgets' });
+          expect(performance.now() - started).toBeLessThan(2 * 300 + 1000);
+          expect(response.statusCode).toBe(503);
+          expect(response.headers['retry-after']).toBe('1');
+          expect(response.json()).toMatchObject({ statusCode: 503, code: 'DATABASE_TIMEOUT' });
+        }
+        expect((await app.inject({ url: '/health/ready' })).statusCode).toBe(503);
+        expect((await app.inject({ url: '/health/live' })).statusCode).toBe(200);
+      } finally {
+        mariadb.thaw();
+      }
+      await expect
+        .poll(async () => (await app.inject({ url: '/health/ready' })).statusCode, { timeout: 5000 })
+        .toBe(200);
+      expect((await app.inject({ url: '/widgets' })).json()).toEqual([{ name: 'first' }]);
+      await app.close();
+    } finally {
+      mariadb.thaw();
       await mariadb.stop();
     }
   });

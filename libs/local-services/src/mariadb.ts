@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,10 +29,38 @@ export interface LocalMariaDb {
   createDatabase(database: string): Promise<string>;
   /** SIGKILL: the database disappears as in a crash. */
   kill(): Promise<void>;
+  /**
+   * SIGSTOP: a stalled database, not a refused one. Its port still accepts TCP connections (the kernel
+   * completes them) and open connections stay open, but nothing answers until thaw().
+   */
+  freeze(): Promise<void>;
+  /** SIGCONT: a frozen server carries on where it stopped. stop() thaws it too. */
+  thaw(): void;
   /** Starts it again on the same port and data. */
   restart(): Promise<void>;
   /** Stops and deletes the data directory. */
   stop(): Promise<void>;
+}
+
+/**
+ * Resolves once the process is in the stopped state: kill() returns before all its threads have stopped, and
+ * a query sent meanwhile may still be answered. Linux only (/proc); elsewhere at once.
+ */
+async function stopped(pid: number | undefined): Promise<void> {
+  if (pid === undefined) return;
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    let stat: string;
+    try {
+      stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return;
+    }
+    // "pid (comm) state …": the state follows the last parenthesis; T is stopped.
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`process ${pid} did not stop on SIGSTOP within 5 s`);
 }
 
 /**
@@ -109,6 +137,11 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<LocalM
       return `${url}/${database}`;
     },
     kill: () => process_.kill(),
+    async freeze() {
+      process_.signal('SIGSTOP');
+      await stopped(process_.pid);
+    },
+    thaw: () => process_.signal('SIGCONT'),
     restart: async () => {
       await process_.stop();
       await start();
