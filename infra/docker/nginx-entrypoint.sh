@@ -27,7 +27,8 @@ if grep -n '\${[A-Z_]*}' "$conf" >&2; then echo "variables above are not in TEMP
 if [ -n "${UPSTREAMS:-}" ]; then watch-upstreams.sh --once; fi
 nginx -e stderr -t -q -c "$conf"
 if [ "${1:-}" = --check ]; then exit 0; fi
-if [ -n "${UPSTREAMS:-}" ]; then watch-upstreams.sh & fi
+# The watcher follows this pid, nginx's once exec'd below, and ends when it is gone.
+if [ -n "${UPSTREAMS:-}" ]; then NGINX_PID=$$ watch-upstreams.sh & fi
 # Started by root (the local stack run as root; the images never are), nginx would hand its workers to
 # "nobody", who may not read the site or write RUN_DIR: NGINX_USER=root keeps them with their owner.
 user_directive=""

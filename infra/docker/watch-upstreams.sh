@@ -10,12 +10,15 @@
 # UPSTREAMS: space-separated name=host:port[,host:port…], e.g. "woody_api=woody-api:3000 front=front:8080".
 # Several targets per name serve the local stack (infra/local), whose replicas share 127.0.0.1 and differ by
 # port; an empty list (name=) leaves only a marked-down server.
-# Usage: watch-upstreams.sh --once (write the lists, no reload) | watch-upstreams.sh (loop forever)
+# NGINX_PID: the nginx it serves (the entrypoint passes its own pid, which nginx takes over by exec; default
+# the parent's). The loop ends when that process is gone, so nothing that stops nginx leaves the loop behind.
+# Usage: watch-upstreams.sh --once (write the lists, no reload) | watch-upstreams.sh (loop while nginx runs)
 set -u
 run_dir="${RUN_DIR:-/tmp/nginx}"
 dir="$run_dir/upstreams"
 conf="$run_dir/nginx.conf"
 interval="${RESOLVE_INTERVAL:-2}"
+nginx_pid="${NGINX_PID:-$PPID}"
 mkdir -p "$dir"
 
 render() { # comma-separated host:port targets -> prints the server lines for one upstream
@@ -49,7 +52,7 @@ sync_all() { # prints "changed" when any list changed
 
 if [ "${1:-}" = --once ]; then sync_all >/dev/null; exit 0; fi
 
-while sleep "$interval"; do
+while sleep "$interval" && kill -0 "$nginx_pid" 2>/dev/null; do
   if [ -n "$(sync_all)" ]; then
     if nginx -e stderr -t -q -c "$conf" 2>/dev/null; then nginx -e stderr -s reload -c "$conf"; else echo "watch-upstreams: nginx -t failed, not reloading" >&2; fi
   fi

@@ -8,6 +8,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -77,13 +78,52 @@ async function startImage(
     process: child,
     output: child.logs,
     stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(-child.pid!, 'SIGQUIT');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
-      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        killGroup(child.pid!, 'SIGQUIT'); // nginx's graceful stop; the watcher, a background job, ignores it
+        const timer = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      // Whatever is left in its group: the watcher ends by itself within RESOLVE_INTERVAL, but not later.
+      killGroup(child.pid!, 'SIGKILL');
     },
   };
+}
+
+function killGroup(leader: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-leader, signal);
+  } catch {
+    // nothing left in the group
+  }
+}
+
+/** The processes of a process group, by pid, with their command lines. */
+function groupMembers(group: number): { pid: number; command: string }[] {
+  const members = [];
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      // pid (comm) state ppid pgrp …: comm may hold spaces, so count from its closing parenthesis.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) !== group || state === 'Z') continue;
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      members.push({ pid: Number(entry), command });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return members;
+}
+
+/** Running, as opposed to gone or a zombie nobody has reaped yet. */
+function isRunning(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** A stand-in replica: answers with what it received, and says who it is. */
@@ -224,6 +264,28 @@ describe('entrypoint and watcher', () => {
       await image.stop();
     }
   });
+
+  it('ends the upstream watcher once nginx is gone, whoever stopped nginx', async () => {
+    const port = await freePort();
+    const image = await startImage('proxy-watched', 'apps/proxy/nginx.conf.template', port, {
+      TEMPLATE_VARS: 'SITE_PORT MOVIE_PORT',
+      SITE_PORT: String(port),
+      MOVIE_PORT: String(await freePort()),
+      UPSTREAMS: `woody_api=127.0.0.1:${woody.port} movie_api=127.0.0.1:${movie.port} front=127.0.0.1:${ports.front}`,
+    });
+    try {
+      const nginx = image.process.pid!;
+      const watchers = groupMembers(nginx).filter(({ command }) => command.includes('watch-upstreams.sh'));
+      expect(watchers).toHaveLength(1);
+      // nginx alone, as a supervisor that knows nothing of the watcher would stop it.
+      const exited = new Promise((resolve) => image.process.once('exit', resolve));
+      process.kill(nginx, 'SIGQUIT');
+      await exited;
+      await expect.poll(() => isRunning(watchers[0]!.pid), { timeout: 30_000, interval: 100 }).toBe(false);
+    } finally {
+      await image.stop();
+    }
+  }, 60_000);
 
   it('refuses a value that would break the config, naming the variable', async () => {
     const child = runImage('front-bad', 'apps/front/nginx.conf.template', {
