@@ -50,13 +50,25 @@ export interface LocalStack {
   logDir: string;
   /** The front's access log: every request the origin of static files served, whoever asked. */
   originLog: string;
+  /** The service's replicas; a crashed one is restarted (same instanceId, new pid) and stays listed. */
   replicas(service: ServiceName): ReplicaInfo[];
   /** Points the page's heavy assets at a CDN base URL ('' for the site itself): a new front replaces the old. */
   setCdnBaseUrl(url: string): Promise<void>;
-  /** Starts or stops replicas; with `env`, replaces them all by replicas with that environment. */
+  /**
+   * Starts or stops replicas (those it stops are not restarted); with `env`, replaces them all by replicas
+   * with that environment.
+   */
   scale(service: ServiceName, count: number, env?: Record<string, string>): Promise<void>;
+  /**
+   * SIGSTOP to Redis or MariaDB, for fault experiments: a dependency that hangs with its connections open
+   * until thaw() (stop() thaws it too).
+   */
+  freeze(dependency: Dependency): Promise<void>;
+  thaw(dependency: Dependency): void;
   stop(): Promise<void>;
 }
+
+export type Dependency = 'redis' | 'mariadb';
 
 export class StackError extends Error {
   override name = 'StackError';
@@ -113,6 +125,8 @@ class ApiService {
     readonly name: ServiceName,
     public env: Record<string, string>,
     private readonly context: StackContext,
+    /** A replica restarted on another port: the proxy must learn its new address. */
+    private readonly onMoved: () => void,
   ) {}
 
   get upstream(): string {
@@ -123,10 +137,13 @@ class ApiService {
     return this.replicas.map((replica) => replica.address);
   }
 
-  /** Starts `count` new replicas, ready when they answer /health/ready; the caller gives them traffic. */
-  startReplicas(count: number): Promise<Replica[]> {
+  /**
+   * Starts `count` new replicas, ready when they answer /health/ready; the caller gives them traffic. Each
+   * is restarted when it crashes (see Replica), until it is stopped.
+   */
+  async startReplicas(count: number): Promise<Replica[]> {
     const { entry, instancePrefix } = API_SERVICES[this.name];
-    return Promise.all(
+    const started = await Promise.allSettled(
       Array.from({ length: count }, () => {
         const instanceId = `${instancePrefix}-${++this.started}`;
         this.context.log(`starting ${instanceId}`);
@@ -135,6 +152,8 @@ class ApiService {
           instanceId,
           entry: repoFile(entry),
           logDir: this.context.logDir,
+          log: this.context.log,
+          onMoved: this.onMoved,
           env: {
             MYSQL_URL: this.context.mysqlUrl,
             REDIS_URL: this.context.redisUrl,
@@ -144,6 +163,14 @@ class ApiService {
         });
       }),
     );
+    const replicas = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failure = started.find((result) => result.status === 'rejected');
+    if (failure) {
+      // Nobody holds the ones that did start: stop them here, or they outlive the stack.
+      await Promise.allSettled(replicas.map((replica) => replica.stop()));
+      throw failure.reason;
+    }
+    return replicas;
   }
 
   async stopAll(): Promise<void> {
@@ -175,7 +202,8 @@ class Front {
 /**
  * The whole Scale Lab stack as processes on 127.0.0.1: MariaDB, Redis, the API replicas, and the front,
  * proxy and cdn images' nginx configs run by their own entrypoint. No Docker needed. Everything lives in
- * one temporary directory that stop() removes.
+ * one temporary directory that stop() removes. Replicas that crash are restarted with backoff, as Swarm's
+ * restart_policy does (see Replica); those that scale() or stop() stop are not.
  */
 class ProcessStack implements LocalStack {
   readonly siteUrl: string;
@@ -187,6 +215,7 @@ class ProcessStack implements LocalStack {
   private cdn: LocalNginxImage | undefined;
   // One change at a time: two overlapping ones would each write the proxy's lists with half the truth.
   private changing = Promise.resolve();
+  private stopping = false;
 
   private constructor(
     private readonly options: Required<Omit<LocalStackOptions, 'cdnPort' | 'log'>> & { cdnPort?: number },
@@ -197,8 +226,8 @@ class ProcessStack implements LocalStack {
     this.movieUrl = `http://127.0.0.1:${options.moviePort}`;
     this.cdnUrl = options.cdnPort === undefined ? undefined : `http://127.0.0.1:${options.cdnPort}`;
     this.services = {
-      'woody-api': new ApiService('woody-api', options.woodyEnv, context),
-      'movie-api': new ApiService('movie-api', options.movieEnv, context),
+      'woody-api': new ApiService('woody-api', options.woodyEnv, context, () => this.reroute()),
+      'movie-api': new ApiService('movie-api', options.movieEnv, context, () => this.reroute()),
     };
   }
 
@@ -270,7 +299,16 @@ class ProcessStack implements LocalStack {
     return this.oneAtATime(() => this.rescale(this.services[service], count, env));
   }
 
+  async freeze(dependency: Dependency): Promise<void> {
+    await this.databases[dependency].freeze();
+  }
+
+  thaw(dependency: Dependency): void {
+    this.databases[dependency].thaw();
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.changing;
     this.context.log('stopping the stack');
     await this.stopEverything();
@@ -280,6 +318,16 @@ class ProcessStack implements LocalStack {
     const next = this.changing.then(change);
     this.changing = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Rewrites the proxy's lists after a replica moved to another port. While a replica is down (crashed, not
+   * yet restarted), its address stays listed: nginx finds the connection refused and tries another replica.
+   */
+  private reroute(): void {
+    void this.oneAtATime(async () => {
+      if (!this.stopping) await this.proxy?.setUpstreams(this.proxyUpstreams());
+    }).catch((error: Error) => this.context.log(`could not update the proxy's upstreams: ${error.message}`));
   }
 
   private async startServices(): Promise<void> {

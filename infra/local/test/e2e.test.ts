@@ -1,4 +1,5 @@
-import { get as httpGet } from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, get as httpGet } from 'node:http';
 import { freePort } from '@scale-lab/local-services';
 import { showLogOnFailure } from '@scale-lab/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,9 +34,28 @@ async function concurrent(count: number, url: (i: number) => string) {
   return { elapsedMs: performance.now() - started, responses };
 }
 
+/** This process's children with INSTANCE_ID=`instanceId` in their environment: that replica's processes. */
+function processesOf(instanceId: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const parent = /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+        const zombie = /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+        return !zombie && Number(parent) === process.pid && env.includes(`INSTANCE_ID=${instanceId}`);
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
 describe('local stack end to end: 3 woody replicas behind the real nginx', () => {
   let stack: LocalStack;
   let api: string;
+  const logged: string[] = [];
+  let onLog: ((line: string) => void) | undefined;
 
   beforeAll(async () => {
     stack = await startLocalStack({
@@ -48,6 +68,10 @@ describe('local stack end to end: 3 woody replicas behind the real nginx', () =>
         HEAVY_MS: String(HEAVY_MS),
         HEAVY_CONCURRENCY: '1',
         DB_SLOW_MS: '200',
+      },
+      log: (line) => {
+        logged.push(line);
+        onLog?.(line);
       },
     });
     api = `${stack.siteUrl}/api`;
@@ -201,4 +225,93 @@ describe('local stack end to end: 3 woody replicas behind the real nginx', () =>
     expect(remaining).toEqual(new Set(stack.replicas('woody-api').map((replica) => replica.instanceId)));
     expect(remaining.size).toBe(2);
   }, 90_000);
+
+  /** Polls until the replica `instanceId` runs a process other than `oldPid` that answers as that replica. */
+  async function restarted(instanceId: string, oldPid: number) {
+    await expect
+      .poll(
+        async () => {
+          const now = stack.replicas('woody-api').find((replica) => replica.instanceId === instanceId);
+          if (!now || now.pid === oldPid) return 'not restarted yet';
+          const response = await fetch(`${now.url}/ping`).catch(() => undefined);
+          return response?.headers.get('x-instance') ?? 'not answering yet';
+        },
+        { timeout: 60_000, interval: 100 },
+      )
+      .toBe(instanceId);
+    return stack.replicas('woody-api').find((replica) => replica.instanceId === instanceId)!;
+  }
+
+  /** Polls the proxy until a response comes from `address` (a restarted replica nginx had marked failed). */
+  async function routedTo(address: string) {
+    await expect
+      .poll(async () => (await get(`${api}/ping`)).headers.get('x-upstream'), {
+        timeout: 60_000,
+        interval: 50,
+      })
+      .toBe(address);
+  }
+
+  it('restarts a SIGKILLed replica with the same instance id and port, the proxy answering meanwhile', async () => {
+    const victim = stack.replicas('woody-api')[0]!;
+    process.kill(victim.pid, 'SIGKILL');
+    // Down or already back: nginx finds the connection refused and tries the other replica.
+    for (let i = 0; i < 10; i++) {
+      const response = await getOnNewConnection(`${api}/ping`);
+      expect(response.status, response.body).toBe(200);
+    }
+    const back = await restarted(victim.instanceId, victim.pid);
+    expect(back.port).toBe(victim.port);
+    expect(logged).toContain(`${victim.instanceId} exited with signal SIGKILL; restarting in 500 ms`);
+    await routedTo(`127.0.0.1:${back.port}`);
+  }, 120_000);
+
+  it('restarts a replica on another port when its own was taken meanwhile; the proxy follows', async () => {
+    const victim = stack.replicas('woody-api')[1]!;
+    let squatted = 0;
+    const squatter = createServer((_request, response) => {
+      squatted++;
+      response.end('not a replica');
+    });
+    // The port is free once the replica has exited, which the stack says before it waits to restart.
+    onLog = (line) => {
+      if (line.startsWith(`${victim.instanceId} exited`)) squatter.listen(victim.port, '127.0.0.1');
+    };
+    try {
+      process.kill(victim.pid, 'SIGKILL');
+      const back = await restarted(victim.instanceId, victim.pid);
+      expect(squatter.listening).toBe(true);
+      expect(back.port).not.toBe(victim.port);
+      expect(logged).toContain(
+        `${victim.instanceId}: port ${victim.port} is taken; restarting on port ${back.port}`,
+      );
+      await routedTo(`127.0.0.1:${back.port}`);
+      await stack.scale('woody-api', 2); // queued behind the proxy's update: the lists are current now
+      const before = squatted;
+      for (let i = 0; i < 10; i++) expect((await get(`${api}/ping`)).status).toBe(200);
+      expect(squatted).toBe(before);
+    } finally {
+      onLog = undefined;
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  }, 120_000);
+
+  it('does not restart the replicas scale() stops', async () => {
+    await stack.scale('woody-api', 4);
+    const before = stack.replicas('woody-api');
+    const linesBefore = logged.length;
+    await stack.scale('woody-api', 1);
+    const retired = before.filter(
+      (replica) => !stack.replicas('woody-api').some((kept) => kept.instanceId === replica.instanceId),
+    );
+    expect(retired).toHaveLength(3);
+    // scale() returns once the replicas' supervision has ended: a restart could not come later.
+    const since = logged.slice(linesBefore);
+    for (const replica of retired) {
+      expect(since).toContain(`stopping ${replica.instanceId}`);
+      expect(since.filter((line) => line.startsWith(`${replica.instanceId} exited`))).toEqual([]);
+      expect(processesOf(replica.instanceId)).toEqual([]);
+    }
+    expect(processesOf(stack.replicas('woody-api')[0]!.instanceId)).toHaveLength(1);
+  }, 120_000);
 });

@@ -42,6 +42,11 @@ export class ManagedProcess {
     return this.child?.pid;
   }
 
+  /** The signal that ended the process of the last start(), e.g. 'SIGKILL'; null while it runs or if it exited. */
+  get signalCode(): NodeJS.Signals | null {
+    return this.child?.signalCode ?? null;
+  }
+
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }

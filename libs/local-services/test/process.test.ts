@@ -67,6 +67,19 @@ describe('ManagedProcess', () => {
     );
   });
 
+  it('names the signal that ended it, and none after a normal exit', async () => {
+    const killed = node('setInterval(() => {}, 1000)');
+    killed.start();
+    expect(killed.signalCode).toBeNull();
+    process.kill(killed.pid!, 'SIGKILL');
+    expect(await killed.exited).toBeNull();
+    expect(killed.signalCode).toBe('SIGKILL');
+    const exiting = node('process.exit(0)');
+    exiting.start();
+    expect(await exiting.exited).toBe(0);
+    expect(exiting.signalCode).toBeNull();
+  });
+
   it('resolves exited with null and says why when the command cannot be started', async () => {
     const child = new ManagedProcess({
       name: 'missing',
