@@ -3,22 +3,52 @@
 # name (node, nginx, mariadb, redis, haproxy) are stood in for by images built from Debian bookworm
 # (debootstrap) plus the official Node binary from the npm registry, tagged with the very same names.
 # The product's Dockerfiles, compose file and stack file then run unchanged. Never used by the product.
+# The names are read from those files (the Dockerfiles' `ARG *_IMAGE=` defaults, the compose file's db and
+# redis images; stack.yml must use the same, infra/docker/test/compose-files.test.ts checks), so pinning a
+# new version there is all it takes. `build.sh --tags` prints them and builds nothing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
 docker="${DOCKER:-/usr/bin/docker}"
 work="${STAND_IN_WORK_DIR:-/var/tmp/scale-lab-stand-ins}"
-node_version="${SCALE_LAB_NODE_VERSION:-22.23.3}"
 npm_version=10
 export DOCKER_BUILDKIT=1
 
 log() { printf '\033[1m[stand-ins]\033[0m %s\n' "$*" >&2; }
+fail() { log "$*"; exit 1; }
 
-# The tags the product's Dockerfiles and compose/stack files use.
-NODE_TAG=node:22-bookworm-slim
-NGINX_TAG=nginx:1.28-bookworm
-MARIADB_TAG=mariadb:11.4
-REDIS_TAG=redis:7.4
-HAPROXY_TAG=haproxy:2.8
+# The default of `ARG <name>=<image>`: one value, whichever Dockerfiles say it.
+dockerfile_arg() { # name
+  local values
+  values="$(sed -n "s/^ARG $1=\(.*\)$/\1/p" "$root"/apps/*/Dockerfile "$root"/infra/*/Dockerfile | sort -u)"
+  [ -n "$values" ] || fail "no Dockerfile has ARG $1=…"
+  [ "$(wc -l <<<"$values")" -eq 1 ] || fail "the Dockerfiles disagree on ARG $1: $(tr '\n' ' ' <<<"$values")"
+  printf '%s\n' "$values"
+}
+# The image of a service of docker-compose.yml (two-space indented service names, as the file has them).
+compose_image() { # service
+  local image
+  image="$(awk -v service="  $1:" '$0 == service { inside = 1; next }
+    inside && /^  [^ ]/ { exit }
+    inside && $1 == "image:" { print $2; exit }' "$root/docker-compose.yml")"
+  [ -n "$image" ] || fail "docker-compose.yml has no image for service $1"
+  printf '%s\n' "$image"
+}
+
+NODE_TAG="$(dockerfile_arg NODE_IMAGE)"
+NGINX_TAG="$(dockerfile_arg NGINX_IMAGE)"
+HAPROXY_TAG="$(dockerfile_arg HAPROXY_IMAGE)"
+MARIADB_TAG="$(compose_image db)"
+REDIS_TAG="$(compose_image redis)"
+# The Node binary inside is the version the tag names (node:22.23.2-bookworm-slim: 22.23.2).
+node_version="${NODE_TAG#node:}"
+node_version="${node_version%%-*}"
+[[ "$node_version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "$NODE_TAG does not name a full Node version (x.y.z)"
+
+if [ "${1:-}" = --tags ]; then
+  printf '%s\n' "$NODE_TAG" "$NGINX_TAG" "$MARIADB_TAG" "$REDIS_TAG" "$HAPROXY_TAG"
+  exit 0
+fi
 
 have() { "$docker" image inspect "$1" >/dev/null 2>&1; }
 

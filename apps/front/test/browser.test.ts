@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { freePort } from '@scale-lab/local-services';
 import { startLocalStack, type LocalStack } from '@scale-lab/local-stack';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Debian's Chromium; browsers are never downloaded. ./scale-lab test installs it when run as root.
@@ -22,6 +22,7 @@ describe.skipIf(!available)('the front in a real browser, on the local stack', (
       moviePort: await freePort(),
       woodyEnv: { HEAVY_MS: '100' },
       staticRateLimit: '0',
+      cdnPort: await freePort(),
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -41,9 +42,40 @@ describe.skipIf(!available)('the front in a real browser, on the local stack', (
     await stack?.stop();
   }, 60_000);
 
-  it('shows the answer, the replica and the latency of a call, and loads the big image', async () => {
+  /**
+   * A page that records what its Content-Security-Policy blocks: the securitypolicyviolation events (the
+   * listener is installed before any of the page's own code runs) and the console's CSP messages.
+   */
+  async function watchedPage(): Promise<{ page: Page; violations: () => Promise<string[]> }> {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
-    await page.goto(`${stack.siteUrl}/`);
+    const consoleMessages: string[] = [];
+    page.on('console', (message) => {
+      if (/content security policy/i.test(message.text())) consoleMessages.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleMessages.push(`page error: ${error.message}`));
+    // Browser-side code as text: this project compiles without the DOM's types.
+    await page.addInitScript({
+      content: `globalThis.cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (event) =>
+          globalThis.cspViolations.push(event.effectiveDirective + ' blocked ' + event.blockedURI));`,
+    });
+    return {
+      page,
+      violations: async () => [
+        ...((await page.evaluate('globalThis.cspViolations')) as string[]),
+        ...consoleMessages,
+      ],
+    };
+  }
+
+  it('shows the answer, the replica and the latency of a call, and loads the big image', async () => {
+    const { page, violations } = await watchedPage();
+    const response = await page.goto(`${stack.siteUrl}/`);
+    const headers = response!.headers();
+    expect(headers['content-security-policy']).toMatch(/(^|; )script-src 'self'(;|$)/);
+    expect(headers['content-security-policy']).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    expect(headers['referrer-policy']).toBe('same-origin');
     await page.getByRole('button', { name: 'Ping' }).click();
     const row = page.locator('#answers tr').first();
     await expect
@@ -77,5 +109,37 @@ describe.skipIf(!available)('the front in a real browser, on the local stack', (
       .evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth);
     expect(naturalWidth).toBe(2048);
     await page.screenshot({ path: `${stack.dir}/../scale-lab-front.png`, fullPage: false });
+    // Everything above ran under the page's Content-Security-Policy without a violation.
+    expect(await violations()).toEqual([]);
+
+    // And the policy is enforced: an inline script is refused, and the refusal is what the listener sees.
+    await page.evaluate(`(() => {
+      const script = document.createElement('script');
+      script.textContent = 'document.body.dataset.inline = "ran"';
+      document.body.append(script);
+    })()`);
+    await expect
+      .poll(violations)
+      .toEqual(expect.arrayContaining([expect.stringMatching(/^script-src(-elem)? blocked inline$/)]));
+    expect(await page.evaluate('document.body.dataset.inline')).toBeUndefined();
+  }, 60_000);
+
+  it('loads the big image from the cdn tier under the same policy, when the CDN base URL points there', async () => {
+    await stack.setCdnBaseUrl(stack.cdnUrl!);
+    try {
+      const { page, violations } = await watchedPage();
+      const response = await page.goto(`${stack.siteUrl}/`);
+      expect(response!.headers()['content-security-policy']).toContain(`img-src 'self' ${stack.cdnUrl}/;`);
+      await expect
+        .poll(() => page.locator('#image-timing').textContent(), { timeout: 20_000 })
+        .toMatch(/^Loaded in \d+ ms/);
+      const source = await page
+        .locator('#big-image')
+        .evaluate((image) => (image as unknown as { currentSrc: string }).currentSrc);
+      expect(source.startsWith(`${stack.cdnUrl}/assets/`)).toBe(true);
+      expect(await violations()).toEqual([]);
+    } finally {
+      await stack.setCdnBaseUrl('');
+    }
   }, 60_000);
 });

@@ -19,6 +19,32 @@ function assetsOf(html: string): string[] {
   return assets;
 }
 
+/** What the front's Content-Security-Policy (no 'unsafe-inline') would refuse to run or apply in a page. */
+function inlineCodeOf(html: string): string[] {
+  const found: string[] = [];
+  let inScript = false;
+  const parser = new Parser({
+    onopentag(name, attributes) {
+      if (name === 'style') found.push('<style> element');
+      if (name === 'script' && !attributes.src) inScript = true;
+      for (const [key, value] of Object.entries(attributes)) {
+        if (/^on/i.test(key)) found.push(`${name} ${key}="…" handler`);
+        if (key === 'style') found.push(`${name} style="…" attribute`);
+        if (/^\s*javascript:/i.test(value)) found.push(`${name} ${key}="javascript:…"`);
+      }
+    },
+    ontext(text) {
+      if (inScript && text.trim()) found.push(`inline <script>: ${text.trim().slice(0, 40)}`);
+    },
+    onclosetag(name) {
+      if (name === 'script') inScript = false;
+    },
+  });
+  parser.write(html);
+  parser.end();
+  return found;
+}
+
 describe('the built front (apps/front/dist, from `nx run @scale-lab/front:build`)', () => {
   it('exists', () => {
     expect(existsSync(`${dist}index.html`), 'build the front first: npx nx run @scale-lab/front:build').toBe(
@@ -51,6 +77,13 @@ describe('the built front (apps/front/dist, from `nx run @scale-lab/front:build`
       expect(existsSync(`${dist}${path}`), asset).toBe(true);
     }
     expect(html).not.toMatch(/https?:\/\//); // nothing from the internet: labs run offline
+  });
+
+  it('has no inline script, style or event handler, so it runs under a CSP without unsafe-inline', () => {
+    expect(
+      inlineCodeOf('<p onclick="x()" style="a">a</p><script>run()</script><style>p{}</style>'),
+    ).toHaveLength(4);
+    expect(inlineCodeOf(readFileSync(`${dist}index.html`, 'utf8'))).toEqual([]);
   });
 
   it('has a button for every endpoint of both APIs', () => {

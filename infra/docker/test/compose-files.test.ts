@@ -1,6 +1,7 @@
 // docker-compose.yml and stack.yml against the Compose Specification's JSON schema (vendored from
 // compose-spec/compose-spec, schema/compose-spec.json), plus the promises the files make that a schema
 // cannot check: what Swarm rejects, what must not be published, how updates roll.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -80,6 +81,9 @@ describe('stack.yml', () => {
       expect(service.build, name).toBeUndefined();
       expect(service.depends_on, name).toBeUndefined();
       expect(service.profiles, name).toBeUndefined();
+      // Docker 20.10's stack deploy ignores these: security_opt with a warning, tmpfs without a word.
+      expect(service.security_opt, name).toBeUndefined();
+      expect(service.tmpfs, name).toBeUndefined();
     }
   });
 
@@ -102,7 +106,8 @@ describe('stack.yml', () => {
       expect(deploy.rollback_config.order).toBe('start-first');
       expect(deploy.restart_policy.condition).toBe('any');
       expect(deploy.resources.limits.memory).toBeTruthy();
-      expect(stack.services[api]!.healthcheck.test.join(' ')).toContain('/health/ready');
+      // Live, not ready: Swarm restarts unhealthy tasks, and a database outage must not restart them all.
+      expect(stack.services[api]!.healthcheck.test.join(' ')).toContain('/health/live');
     }
   });
 
@@ -114,22 +119,145 @@ describe('stack.yml', () => {
   });
 });
 
+// What each service may write besides its volumes, and how: compose's tmpfs key and the stack's tmpfs mounts
+// must say the same. The nginx images write only RUN_DIR (/tmp/nginx) and the cdn's cache volume (the image's
+// VOLUME); MariaDB its socket and pid (/run/mysqld) and temporary tables; Redis its snapshots in /data.
+const writable: Record<string, { tmpfs: string[]; volumes?: string[] }> = {
+  db: { tmpfs: ['/run/mysqld', '/tmp'], volumes: ['/var/lib/mysql'] },
+  redis: { tmpfs: [], volumes: ['/data'] },
+  'woody-api': { tmpfs: ['/tmp'] },
+  'movie-api': { tmpfs: ['/tmp'] },
+  front: { tmpfs: ['/tmp'] },
+  cdn: { tmpfs: ['/tmp'] },
+  proxy: { tmpfs: ['/tmp'] },
+  haproxy: { tmpfs: [] },
+  k6: { tmpfs: ['/tmp'], volumes: ['/loadtests', '/results'] },
+};
+/** A compose volume entry's target: short syntax 'source:target[:mode]' or '/anonymous', or long syntax. */
+const targetOf = (volume: string | { target: string }) =>
+  typeof volume === 'string' ? (volume.split(':')[1] ?? volume) : volume.target;
+const bytes = (size: string) => {
+  const [, number, unit] = /^(\d+)([kmg]?)$/.exec(size)!;
+  return Number(number) * 1024 ** ' kmg'.indexOf(unit || ' ');
+};
+
+describe('hardening (docs/containers.md#hardening)', () => {
+  it('covers every service of both files', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(Object.keys(writable).sort());
+    for (const name of Object.keys(stack.services)) expect(writable, name).toHaveProperty(name);
+  });
+
+  it('compose: read-only root, no capability, no new privileges, on every service', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      expect(service.read_only, name).toBe(true);
+      expect(service.cap_drop, name).toEqual(['ALL']);
+      expect(service.security_opt, name).toContain('no-new-privileges:true');
+      // k6 alone writes as root into a host directory it may not own: DAC_OVERRIDE, nothing else.
+      expect(service.cap_add, name).toEqual(name === 'k6' ? ['DAC_OVERRIDE'] : undefined);
+      expect(service.privileged, name).toBeUndefined();
+      if (name === 'k6') expect(service.user).toBe('root');
+      else expect(service.user ?? 'the image’s own', name).not.toMatch(/^(root|0)(:|$)/);
+    }
+  });
+
+  it('stack: read-only root and no capability on every service (what Swarm of Docker 20.10 applies)', () => {
+    for (const [name, service] of Object.entries(stack.services)) {
+      expect(service.read_only, name).toBe(true);
+      expect(service.cap_drop, name).toEqual(['ALL']);
+      expect(service.cap_add, name).toBeUndefined();
+      expect(service.user ?? 'the image’s own', name).not.toMatch(/^(root|0)(:|$)/);
+      expect(service.user, name).toBe(compose.services[name]!.user);
+    }
+  });
+
+  it('compose: a bounded tmpfs exactly where a service writes', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      const tmpfs: string[] = service.tmpfs ?? [];
+      expect(tmpfs.map((entry) => entry.split(':')[0]).sort(), name).toEqual(writable[name]!.tmpfs);
+      for (const entry of tmpfs) expect(entry, name).toMatch(/:size=\d+[kmg]$/);
+      expect((service.volumes ?? []).map(targetOf).sort(), name).toEqual(writable[name]!.volumes ?? []);
+    }
+  });
+
+  it('stack: the same tmpfs mounts, as mounts (the only form Swarm takes), within each memory limit', () => {
+    for (const [name, service] of Object.entries(stack.services)) {
+      const volumes: (string | { type: string; target: string; tmpfs?: { size: number } })[] =
+        service.volumes ?? [];
+      const tmpfs = volumes.filter((volume) => typeof volume !== 'string' && volume.type === 'tmpfs');
+      expect(tmpfs.map(targetOf).sort(), name).toEqual(writable[name]!.tmpfs);
+      const others = volumes.filter((volume) => !tmpfs.includes(volume));
+      expect(others.map(targetOf).sort(), name).toEqual(writable[name]!.volumes ?? []);
+      // tmpfs pages count against the container's memory: a full tmpfs must leave room for the program.
+      let total = 0;
+      for (const mount of tmpfs) {
+        const size = typeof mount === 'string' ? 0 : (mount.tmpfs?.size ?? 0);
+        expect(size, `${name} ${targetOf(mount)}`).toBeGreaterThan(0);
+        total += size;
+      }
+      const limit = service.deploy?.resources?.limits?.memory;
+      if (limit) expect(total, name).toBeLessThanOrEqual(bytes(limit.toLowerCase()) / 2);
+    }
+  });
+
+  it('stack: the tmpfs sizes are the compose file’s', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (!stack.services[name]) continue;
+      const composeSizes = Object.fromEntries(
+        (service.tmpfs ?? []).map((entry: string) => {
+          const [target, options] = entry.split(':');
+          return [target, bytes(options!.replace('size=', ''))];
+        }),
+      );
+      const stackSizes = Object.fromEntries(
+        (stack.services[name]!.volumes ?? [])
+          .filter((volume: Yaml) => volume.type === 'tmpfs')
+          .map((volume: Yaml) => [volume.target, volume.tmpfs.size]),
+      );
+      expect(stackSizes, name).toEqual(composeSizes);
+    }
+  });
+});
+
+const dockerfiles = [
+  'apps/woody-api',
+  'apps/movie-api',
+  'apps/front',
+  'apps/proxy',
+  'apps/cdn',
+  'infra/haproxy',
+].map((dir) => join(dir, 'Dockerfile'));
+const baseImagesOf = (dockerfile: string) =>
+  [...readFileSync(join(root, dockerfile), 'utf8').matchAll(/^ARG \w+_IMAGE=(\S+)$/gm)].map((m) => m[1]!);
+// name:major.minor.patch, then a variant if any (node:22.23.2-bookworm-slim, nginx:1.28.0-bookworm).
+const FULL_VERSION = /^[a-z0-9][a-z0-9/._-]*:\d+\.\d+\.\d+(-[a-z][\w.-]*)?$/;
+
 describe('base images', () => {
-  it('are pinned by tag in every Dockerfile', () => {
-    for (const dockerfile of [
-      'apps/woody-api',
-      'apps/movie-api',
-      'apps/front',
-      'apps/proxy',
-      'apps/cdn',
-      'infra/haproxy',
-    ]) {
-      const text = readFileSync(join(root, dockerfile, 'Dockerfile'), 'utf8');
-      const images = [...text.matchAll(/^ARG \w+_IMAGE=(\S+)$/gm)].map((m) => m[1]!);
+  it('are pinned to a full version in every Dockerfile', () => {
+    for (const dockerfile of dockerfiles) {
+      const text = readFileSync(join(root, dockerfile), 'utf8');
+      const images = baseImagesOf(dockerfile);
       expect(images.length, dockerfile).toBeGreaterThan(0);
-      for (const image of images) expect(image, dockerfile).toMatch(/^[a-z0-9]+:\d[\w.-]*$/);
+      for (const image of images) expect(image, dockerfile).toMatch(FULL_VERSION);
       expect(text, dockerfile).toMatch(/^USER \S+$/m);
       expect(text, dockerfile).toMatch(/^HEALTHCHECK /m);
     }
+  });
+
+  it('are pinned to a full version in the compose and stack files', () => {
+    for (const file of [compose, stack])
+      for (const [name, service] of Object.entries(file.services))
+        if (!service.image.startsWith('scale-lab/')) expect(service.image, name).toMatch(FULL_VERSION);
+  });
+
+  it('are the very tags CI’s stand-ins are built under (.ci/stand-ins/build.sh reads them from these files)', () => {
+    const tags = execFileSync('bash', [join(root, '.ci/stand-ins/build.sh'), '--tags'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    const wanted = new Set([
+      ...dockerfiles.flatMap(baseImagesOf),
+      compose.services.db!.image,
+      compose.services.redis!.image,
+    ]);
+    expect(tags.sort()).toEqual([...wanted].sort());
   });
 });

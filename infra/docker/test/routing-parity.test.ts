@@ -399,7 +399,11 @@ describe.each(targets)('routing: $name', ({ start }) => {
     expect(JSON.parse(tooLarge.body)).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
 
     await Promise.all([...target.woody, ...target.movie].map((stub) => stub.command('/close')));
-    for (const url of [`${target.siteUrl}/api/who`, `${target.siteUrl}/movie-api/who`, `${target.movieUrl}/who`]) {
+    for (const url of [
+      `${target.siteUrl}/api/who`,
+      `${target.siteUrl}/movie-api/who`,
+      `${target.movieUrl}/who`,
+    ]) {
       const response = await fetch(url);
       // nginx: 502 (no replica answered); HAProxy: 503 once its checks have set them all aside.
       expect([502, 503]).toContain(response.status);
