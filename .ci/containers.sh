@@ -136,7 +136,13 @@ count_smoke "$smoke_log"
 for _ in $(seq 1 60); do [ -z "$("$DOCKER" ps -q --filter "label=com.docker.stack.namespace=$stack")" ] && break; sleep 1; done
 [ -z "$("$DOCKER" ps -q --filter "label=com.docker.stack.namespace=$stack")" ]
 result "docker stack rm: no container left" $?
-sleep 2 && "$DOCKER" volume rm "${stack}_db-data" >/dev/null 2>&1
+# stack rm returns before the containers are gone, and a volume in use cannot be removed: retry, bounded.
+for _ in $(seq 1 60); do
+  "$DOCKER" volume rm "${stack}_db-data" >/dev/null 2>&1 || ! "$DOCKER" volume inspect "${stack}_db-data" >/dev/null 2>&1 && break
+  sleep 1
+done
+! "$DOCKER" volume inspect "${stack}_db-data" >/dev/null 2>&1
+result "docker stack rm: database volume removed" $?
 
 step "swarm: the main job's --quick run (./scale-lab run --quick --target swarm)"
 quick_run swarm
