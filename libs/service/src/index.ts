@@ -15,3 +15,4 @@ export {
 export { HttpError, notFound, conflict, serviceUnavailable } from './errors.js';
 export { openApiPlugin, type OpenApiOptions } from './openapi.js';
 export { readSecretFile } from './secret.js';
+export { apiValidator } from './validator.js';

@@ -1,10 +1,14 @@
 import { setCacheHeaders } from '@scale-lab/cache';
-import { conflict, HttpError, notFound } from '@scale-lab/service';
+import { apiValidator, conflict, HttpError, notFound } from '@scale-lab/service';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 
 const MovieId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
-const Rating = Type.Number({ minimum: 0, maximum: 10 });
+const Rating = Type.Number({
+  minimum: 0,
+  maximum: 10,
+  description: 'From 0 to 10, with one decimal at most',
+});
 const Text = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\p{C}]+$' });
 const MovieSchema = Type.Object({
   id: Type.String(),
@@ -20,7 +24,19 @@ const ErrorSchema = Type.Object({
 });
 const IdParams = Type.Object({ id: MovieId });
 
+/**
+ * A rating as the DECIMAL(3,1) column holds it: 7.25 would be stored as 7.3 while the API answered 7.25.
+ * The schema cannot say it (JSON Schema's multipleOf: 0.1 is not exact on binary floating point).
+ */
+function storable(rating: number): number {
+  if (Math.round(rating * 10) / 10 !== rating) {
+    throw new HttpError(400, `a rating has one decimal at most (got ${rating})`, 'RATING_PRECISION');
+  }
+  return rating;
+}
+
 export const movieRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.setValidatorCompiler(apiValidator());
   const { movieRepository, movieCatalog } = app;
 
   app.get('/', { schema: { summary: 'Welcome page, as in the tutorial' } }, async (_request, reply) =>
@@ -112,7 +128,7 @@ export const movieRoutes: FastifyPluginAsyncTypebox = async (app) => {
         id,
         title: request.body.title,
         director: request.body.director,
-        rating: request.body.rating,
+        rating: storable(request.body.rating),
       };
       if (!(await movieRepository.create(movie))) throw conflict(`movie ID already exists: ${id}`);
       return reply.code(201).header('location', `/movies/${id}`).send(movie);
@@ -129,7 +145,7 @@ export const movieRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const movie = await movieRepository.rate(request.params.id, request.params.rate);
+      const movie = await movieRepository.rate(request.params.id, storable(request.params.rate));
       if (!movie) throw notFound(`movie ${request.params.id} not found`);
       return movie;
     },

@@ -3,8 +3,10 @@ import { Type } from 'typebox';
 import { setCacheHeaders } from '@scale-lab/cache';
 import { wantsJson } from './negotiation.js';
 import { PrintableName } from './schemas.js';
+import { apiValidator } from '@scale-lab/service';
 
 export const miscRoutes: FastifyPluginAsyncTypebox<{ heavyTtlMs: number }> = async (app, { heavyTtlMs }) => {
+  app.setValidatorCompiler(apiValidator());
   // Keyed on the name: the lab's decorator keyed on the view's (absent) arguments, so every name shared one entry.
   const heavy = app.cache.wrap((name: string) => app.heavyGate.compute(name), {
     name: 'heavy',

@@ -1,14 +1,15 @@
-import { notFound } from '@scale-lab/service';
+import { apiValidator, notFound } from '@scale-lab/service';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Order } from '../plugins/orders.js';
 import { wantsJson } from './negotiation.js';
-import { ErrorSchema, IdParams, OrderSchema, PrintableName } from './schemas.js';
+import { ErrorSchema, Id, IdParams, OrderSchema, PrintableName } from './schemas.js';
 
 const describe = (order: Order) =>
   `Order ${order.id} (${order.product}): ${order.status}${order.reason ? ` (${order.reason})` : ''}`;
 
 export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.setValidatorCompiler(apiValidator());
   const { orderService } = app;
 
   app.post(
@@ -29,6 +30,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/orders/do',
     {
+      exposeHeadRoute: false, // a HEAD would place an order too
       schema: {
         summary: 'Legacy: place an order with a GET',
         querystring: Type.Object({ order: PrintableName }),
@@ -58,7 +60,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Legacy: order status by ?order_id= (also with a trailing slash)',
-        querystring: Type.Object({ order_id: Type.Integer({ minimum: 1 }) }),
+        querystring: Type.Object({ order_id: Id }),
       },
     },
     async (request, reply) => {

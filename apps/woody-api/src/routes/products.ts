@@ -1,11 +1,15 @@
 import { setCacheHeaders } from '@scale-lab/cache';
-import { notFound } from '@scale-lab/service';
+import { apiValidator, notFound } from '@scale-lab/service';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { wantsJson } from './negotiation.js';
 import { ErrorSchema, IdParams, PrintableName, ProductSchema } from './schemas.js';
 
+/** Product ids are INT UNSIGNED: no page lies past 2^32 − 1, and the OFFSET stays an exact integer. */
+const MAX_PAGE = 2 ** 32 - 1;
+
 export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.setValidatorCompiler(apiValidator());
   const { productRepository } = app;
 
   app.post(
@@ -28,11 +32,13 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/products',
     {
+      // Fastify would answer HEAD with this handler too, and a HEAD (a link checker's, a monitor's) would add.
+      exposeHeadRoute: false,
       schema: {
         summary: 'List products (paged); legacy: ?product=NAME adds one',
         querystring: Type.Object({
           product: Type.Optional(PrintableName),
-          page: Type.Integer({ minimum: 1, default: 1 }),
+          page: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 }),
           pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
         }),
       },

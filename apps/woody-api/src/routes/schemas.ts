@@ -26,4 +26,10 @@ export const ErrorSchema = Type.Object({
   code: Type.Optional(Type.String()),
 });
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+/**
+ * A row id: a JavaScript number is exact only up to 2^53 − 1, and past it "99999999999999999999999" would
+ * become 1e+23 and look up another id than the one asked for.
+ */
+export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+
+export const IdParams = Type.Object({ id: Id });
