@@ -9,6 +9,7 @@ import { heavyPlugin } from './plugins/heavy.js';
 import { loadSheddingPlugin } from './plugins/load-shedding.js';
 import { ordersPlugin } from './plugins/orders.js';
 import { productsPlugin } from './plugins/products.js';
+import { writeRateLimitPlugin } from './plugins/write-rate-limit.js';
 import { miscRoutes } from './routes/misc.js';
 import { orderRoutes } from './routes/orders.js';
 import { productRoutes } from './routes/products.js';
@@ -62,6 +63,7 @@ export async function buildApp(config: WoodyConfig, overrides: FastifyServerOpti
     recoveryIntervalMs: config.ORDER_RECOVERY_INTERVAL_MS,
   });
 
+  await app.register(writeRateLimitPlugin, { perMinute: config.WRITE_RATE_LIMIT });
   await app.register(miscRoutes, { heavyTtlMs: config.CACHE_HEAVY_TTL_MS });
   await app.register(productRoutes);
   await app.register(orderRoutes);

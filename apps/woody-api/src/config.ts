@@ -22,6 +22,12 @@ export const woodyConfigSchema = Type.Object({
   HEAVY_MS: milliseconds(1000, 'duration of one heavy computation in sleep mode', 60_000),
   HEAVY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 10_000, default: 1 }),
   HEAVY_CPU_ITERATIONS: Type.Integer({ minimum: 1, maximum: 100_000_000, default: 100_000 }),
+  WRITE_RATE_LIMIT: Type.Integer({
+    minimum: 0,
+    maximum: 1_000_000,
+    default: 600,
+    description: 'writes per minute per write route, client address and replica; 0: no limit',
+  }),
   HEAVY_QUEUE_MAX: Type.Integer({
     minimum: 0,
     maximum: 100_000,

@@ -8,7 +8,14 @@ import { woodyConfigSchema, type WoodyConfig } from '../src/config.js';
 export type Env = Record<string, string>;
 
 export function testConfig(env: Env): WoodyConfig {
-  return loadConfig(woodyConfigSchema, { LOG_LEVEL: 'warn', DB_SLOW_MS: '300', HEAVY_MS: '50', ...env });
+  // No write limit unless a test sets one: fuzzing and concurrency tests write hundreds of rows a minute.
+  return loadConfig(woodyConfigSchema, {
+    LOG_LEVEL: 'warn',
+    DB_SLOW_MS: '300',
+    HEAVY_MS: '50',
+    WRITE_RATE_LIMIT: '0',
+    ...env,
+  });
 }
 
 /** A fresh app on a fresh database, logging to a file (printed if a test fails); closed after the file's tests. */

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { Order } from '../plugins/orders.js';
 import { wantsJson } from './negotiation.js';
 import { ErrorSchema, Id, IdParams, OrderSchema, PrintableName } from './schemas.js';
+import { limitedWrite } from '../plugins/write-rate-limit.js';
 
 const describe = (order: Order) =>
   `Order ${order.id} (${order.product}): ${order.status}${order.reason ? ` (${order.reason})` : ''}`;
@@ -15,6 +16,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/orders',
     {
+      config: limitedWrite,
       schema: {
         summary: 'Place an order: stored pending at once (202), validated in the background',
         body: Type.Object({ product: PrintableName }, { additionalProperties: false }),
@@ -31,6 +33,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/orders/do',
     {
       exposeHeadRoute: false, // a HEAD would place an order too
+      config: limitedWrite,
       schema: {
         summary: 'Legacy: place an order with a GET',
         querystring: Type.Object({ order: PrintableName }),

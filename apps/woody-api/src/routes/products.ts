@@ -2,6 +2,7 @@ import { setCacheHeaders } from '@scale-lab/cache';
 import { apiValidator, notFound } from '@scale-lab/service';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { limitedWhen, limitedWrite } from '../plugins/write-rate-limit.js';
 import { wantsJson } from './negotiation.js';
 import { ErrorSchema, IdParams, PrintableName, ProductSchema } from './schemas.js';
 
@@ -15,6 +16,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/products',
     {
+      config: limitedWrite,
       schema: {
         summary: 'Add a product',
         body: Type.Object({ name: PrintableName }, { additionalProperties: false }),
@@ -34,6 +36,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       // Fastify would answer HEAD with this handler too, and a HEAD (a link checker's, a monitor's) would add.
       exposeHeadRoute: false,
+      config: limitedWhen((request) => (request.query as { product?: string }).product !== undefined),
       schema: {
         summary: 'List products (paged); legacy: ?product=NAME adds one',
         querystring: Type.Object({
