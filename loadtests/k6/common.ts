@@ -15,7 +15,14 @@ import exec from 'k6/execution';
 import http from 'k6/http';
 import { Trend } from 'k6/metrics';
 import type { Options, Scenario as K6Scenario, Threshold } from 'k6/options';
-import type { LoadModel, RequestSpec, Scenario, Target, Variant } from '../scenarios/index.ts';
+import {
+  requestWheel,
+  type LoadModel,
+  type RequestSpec,
+  type Scenario,
+  type Target,
+  type Variant,
+} from '../scenarios/index.ts';
 import { countAnswer } from './answers.ts';
 
 const trimmed = (url: string) => url.replace(/\/+$/, '');
@@ -58,7 +65,7 @@ export interface Run {
   model: LoadModel;
   /** The variant's requests, or the scenario's. */
   requests: readonly RequestSpec[];
-  /** The requests repeated by weight: request n is wheel[n % wheel.length], as in the Node runner. */
+  /** The requests repeated by weight, interleaved: request n is wheel[n % wheel.length], as in the Node runner. */
   wheel: readonly RequestSpec[];
   baseUrl: string;
   endpoints: readonly Endpoint[];
@@ -112,7 +119,7 @@ export function prepare(scenario: Scenario): Run {
   }
   const model = variant.model ?? scenario.model;
   const requests = variant.requests ?? scenario.requests;
-  const wheel = requests.flatMap((spec) => Array<RequestSpec>(Math.max(0, spec.weight ?? 1)).fill(spec));
+  const wheel = requestWheel(requests);
   if (model.kind !== 'page' && wheel.length === 0) {
     throw new Error(`${scenario.name} / ${variant.name}: a ${model.kind} model needs requests, it has none`);
   }

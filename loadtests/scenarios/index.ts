@@ -1,4 +1,4 @@
-import type { Scenario, Variant } from './types.js';
+import type { RequestSpec, Scenario, Variant } from './types.js';
 
 export type * from './types.js';
 
@@ -215,7 +215,74 @@ export const offload: Scenario = {
   ],
 };
 
-export const scenarios: readonly Scenario[] = [overhead, baseline, replicas, cache, tutorial, offload];
+// The cache on, with a one-second product summary: products/last reaches MariaDB about once a second and
+// every heavy request (a new name each time) goes through Redis, so each frozen dependency shows where it
+// is used; time uses neither.
+const faultsEnv = { ...sleepHeavy(100), DB_SLOW_MS: '50', CACHE_ENABLED: 'true', CACHE_LAST_TTL_MS: '1000' };
+const onFaults = { ...onThreeReplicas, woodyEnv: faultsEnv };
+const mixAt = (durationSeconds: number) => ({ kind: 'open' as const, ratePerSecond: 107, durationSeconds });
+// Restarting three replicas one after the other takes 15–20 s: each is back in the proxy's rotation only
+// after nginx's fail_timeout (5 s). That variant's load lasts long enough to see the whole restart.
+const faultVariants = (atSeconds: number, holdSeconds: number, restartSeconds: number): Variant[] => [
+  { name: 'kill a replica', ...onFaults, fault: { kind: 'kill-replica', atSeconds } },
+  { name: 'freeze Redis', ...onFaults, fault: { kind: 'freeze-redis', atSeconds, holdSeconds } },
+  { name: 'freeze the database', ...onFaults, fault: { kind: 'freeze-database', atSeconds, holdSeconds } },
+  { name: 'scale 3 → 2', ...onFaults, fault: { kind: 'scale-in', atSeconds } },
+  {
+    name: 'restart every replica',
+    ...onFaults,
+    fault: { kind: 'restart-all', atSeconds },
+    model: mixAt(restartSeconds),
+  },
+];
+
+export const faults: Scenario = {
+  name: 'faults',
+  title:
+    'Faults: a replica killed, Redis and the database frozen, a scale-in and a restart of every replica, under load',
+  expectation:
+    'The proxy routes around a lost replica, a frozen dependency stalls only the requests that use it, and throughput comes back within seconds.',
+  // Open: the load goes on at its rate while the stack stalls, so a stall shows as latency and errors.
+  model: mixAt(12),
+  requests: [
+    { method: 'GET', path: '/api/misc/time', weight: 100 },
+    { method: 'GET', path: '/api/products/last', weight: 5 },
+    { method: 'GET', path: '/api/misc/heavy?name=faults-{n}', weight: 2 },
+  ],
+  warmupSeconds: 1,
+  repeats: 3,
+  sections: ['faults'],
+  variants: faultVariants(5, 3, 28),
+  // Three whole seconds before the fault to compare with, and three after a 2 s freeze to see recovery.
+  quick: { model: mixAt(9), warmupSeconds: 0.5, repeats: 1, variants: faultVariants(3, 2, 24) },
+};
+
+export const scenarios: readonly Scenario[] = [
+  overhead,
+  baseline,
+  replicas,
+  cache,
+  tutorial,
+  offload,
+  faults,
+];
+
+/**
+ * The requests repeated by weight, interleaved (smooth weighted round robin, as nginx balances): with
+ * weights 100, 5 and 2 the 5 and the 2 are spread over the cycle, not sent together at its end, so a fault
+ * meets every kind of request whenever it starts. Both runners send the mix in this order.
+ */
+export function requestWheel(specs: readonly RequestSpec[]): RequestSpec[] {
+  const weights = specs.map((spec) => Math.max(0, spec.weight ?? 1));
+  const total = weights.reduce((sum, weight) => sum + weight, 0);
+  const credit = weights.map(() => 0);
+  return Array.from({ length: total }, () => {
+    weights.forEach((weight, i) => (credit[i] = credit[i]! + weight));
+    const pick = credit.indexOf(Math.max(...credit));
+    credit[pick] = credit[pick]! - total;
+    return specs[pick]!;
+  });
+}
 
 /** The scenario as a --quick run uses it. */
 export function forRun(scenario: Scenario, quick: boolean): Scenario {

@@ -43,6 +43,25 @@ export type LoadModelKind = LoadModel['kind'];
 
 export type CacheState = 'off' | 'cold' | 'warm';
 
+/**
+ * What the runner does to the stack while a variant's open-model load runs, to woody-api's replicas or to
+ * a dependency they share:
+ * kill-replica: SIGKILL one replica (containers: `docker kill`); the stack's own restart brings it back, if
+ * it has one. freeze-redis, freeze-database: SIGSTOP for `holdSeconds`, then SIGCONT (containers: `docker
+ * pause`, `docker unpause`): connections stay open and nothing answers, the nastier failure. scale-in: one
+ * replica fewer. restart-all: every replica restarted, one at a time (local and compose: stopped, then
+ * started again; Swarm: `docker service update --force`, the new task started first).
+ */
+export type FaultKind = 'kill-replica' | 'freeze-redis' | 'freeze-database' | 'scale-in' | 'restart-all';
+
+export type Fault =
+  | {
+      kind: 'kill-replica' | 'scale-in' | 'restart-all';
+      /** Seconds after the measured load started. */
+      atSeconds: number;
+    }
+  | { kind: 'freeze-redis' | 'freeze-database'; atSeconds: number; holdSeconds: number };
+
 export interface Variant {
   name: string;
   woodyReplicas?: number;
@@ -64,6 +83,12 @@ export interface Variant {
    * scaling model compare a variant with the one-replica variant of its group.
    */
   group?: string;
+  /**
+   * A fault experiment: the runner injects this into the stack during each measured repeat (open model
+   * only: a closed generator would pause with the stack and hide the stall), and brings the stack back to
+   * the variant's replicas before anything else is measured.
+   */
+  fault?: Fault;
 }
 
 /** What the report shows for a scenario, beyond the main table that every scenario has. */
@@ -73,7 +98,8 @@ export type ReportSection =
   | 'offload' // page-load time and what the origin served
   | 'overhead' // each target's throughput as a share of the bare servers'
   | 'per-replica' // answers per replica (X-Instance)
-  | 'cache-status'; // answers per X-Cache status
+  | 'cache-status' // answers per X-Cache status
+  | 'faults'; // per fault: failed requests by kind, the worst latency, the time until throughput recovered
 
 export interface Scenario {
   name: string;

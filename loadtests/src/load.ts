@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Pool, type Dispatcher } from 'undici';
-import type { RequestSpec } from '../scenarios/index.js';
+import { requestWheel, type RequestSpec } from '../scenarios/index.js';
 import { Http1Connection, http1Request, type Http1Answer } from './http1.js';
 import type { RepeatResult } from './schema.js';
 import { percentile } from './stats.js';
@@ -18,7 +18,7 @@ export function expandPath(path: string, n: number): string {
 
 /** Picks requests by weight, deterministically spread (no randomness between runs). */
 export function weightedPicker(specs: readonly RequestSpec[]): () => RequestSpec {
-  const wheel = specs.flatMap((spec) => Array<RequestSpec>(spec.weight ?? 1).fill(spec));
+  const wheel = requestWheel(specs);
   let next = 0;
   return () => wheel[next++ % wheel.length]!;
 }

@@ -1,7 +1,8 @@
-import type { LoadModel, RequestSpec, Scenario, Variant } from '../scenarios/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Fault, LoadModel, RequestSpec, Scenario, Variant } from '../scenarios/index.js';
 import { runBurst, runClosed, runOpen } from './load.js';
 import { measurePageLoad } from './offload.js';
-import type { RepeatResult } from './schema.js';
+import type { FaultWindow, RepeatResult } from './schema.js';
 import { difference, drained, producerRuns, serverCounts } from './server-counts.js';
 import type { BenchStack } from './stacks/index.js';
 import type { LoadTarget } from './targets.js';
@@ -98,4 +99,48 @@ export async function measureRepeat(
     repeat.serverCounted = difference(await serverCounts(target.replicas), before);
   }
   return repeat;
+}
+
+/** Injects the fault `atSeconds` after `loadStart`, and says when it started and when it was over. */
+async function injectAt(stack: BenchStack, fault: Fault, loadStart: number, loadSeconds: number) {
+  await sleep(Math.max(0, loadStart + fault.atSeconds * 1000 - performance.now()));
+  const startedAt = performance.now();
+  await stack.injectFault(fault);
+  const since = (at: number) => (at - loadStart) / 1000;
+  const window: FaultWindow = {
+    kind: fault.kind,
+    startSecond: since(startedAt),
+    endSecond: since(performance.now()),
+    loadSeconds,
+  };
+  return window;
+}
+
+/**
+ * One repeat of a fault experiment: the open model's load, with the fault injected into the stack during
+ * it; the result says when (on the repeat's timeline). No conservation count: a killed or replaced replica
+ * takes its /metrics counters with it.
+ */
+export async function measureFaultRepeat(
+  model: LoadModel,
+  fault: Fault,
+  target: LoadTarget,
+  requests: readonly RequestSpec[],
+  stack: BenchStack,
+  counter: { n: number },
+): Promise<RepeatResult> {
+  if (model.kind !== 'open')
+    throw new Error(`a fault needs the open model (a ${model.kind} generator would stall with the stack)`);
+  // runOpen starts its timeline before its first await: this clock and the timeline's agree within a
+  // millisecond, far below the timeline's one-second steps.
+  const loadStart = performance.now();
+  const load = runOpen(target.baseUrl, requests, model.ratePerSecond, model.durationSeconds, counter);
+  // Both to the end, whatever fails: the load must not go on behind a failed injection.
+  const [repeat, window] = await Promise.allSettled([
+    load,
+    injectAt(stack, fault, loadStart, model.durationSeconds),
+  ]);
+  if (repeat.status === 'rejected') throw repeat.reason;
+  if (window.status === 'rejected') throw window.reason;
+  return { ...repeat.value, fault: window.value };
 }

@@ -5,12 +5,20 @@ import { SingleBar } from 'cli-progress';
 import { forRun, type Scenario, type Variant } from '../scenarios/index.js';
 import { fingerprint } from './fingerprint.js';
 import { runClosed } from './load.js';
-import { concurrencyOf, describeModel, measureRepeat, modelOf, requestsOf, warmUp } from './measure.js';
+import {
+  concurrencyOf,
+  describeModel,
+  measureFaultRepeat,
+  measureRepeat,
+  modelOf,
+  requestsOf,
+  warmUp,
+} from './measure.js';
 import { startReferenceServers, type ReferenceServers } from './reference.js';
 import type { Ceiling, Fingerprint, RepeatResult, ScenarioResult, VariantResult } from './schema.js';
 import { spread } from './stats.js';
 import { startBenchStack, type BenchStack, type ServiceName, type StackMode } from './stacks/index.js';
-import { targetOf } from './targets.js';
+import { targetOf, type LoadTarget } from './targets.js';
 
 export interface RunOptions {
   scenarios: readonly Scenario[];
@@ -24,7 +32,8 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-const DEFAULT_WOODY_ENV = { CACHE_ENABLED: 'false' };
+// The bench measures the stack, not its abuse protection: no write limit (no scenario writes today).
+const DEFAULT_WOODY_ENV = { CACHE_ENABLED: 'false', WRITE_RATE_LIMIT: '0' };
 /** The ceiling is measured with as many clients as the busiest closed scenario. */
 const CEILING_CONNECTIONS = 16;
 
@@ -81,13 +90,16 @@ async function measureCeiling(references: ReferenceServers, quick: boolean): Pro
   };
 }
 
-/** One variant: replicas, warm-up, then its repeats, with a line of progress after each. */
-async function measureVariant(
+/**
+ * Brings the stack to the variant (replicas, environment, page assets) and warms it up; returns where the
+ * load goes.
+ */
+async function prepareVariant(
   context: RunContext,
   scenario: Scenario,
   variant: Variant,
-  progress: (status: string, done?: boolean) => void,
-): Promise<VariantResult> {
+  progress: (status: string) => void,
+): Promise<LoadTarget> {
   const { stack } = context;
   const model = modelOf(scenario, variant);
   const requests = requestsOf(scenario, variant);
@@ -104,11 +116,45 @@ async function measureVariant(
     progress(`${variant.name}: warm-up`);
     await warmUp(model, target, requests, scenario.warmupSeconds, context.counter);
   }
+  return target;
+}
+
+/** One repeat; a fault leaves the stack changed, so the variant is applied again before the next measurement. */
+async function measureOnce(
+  context: RunContext,
+  scenario: Scenario,
+  variant: Variant,
+  target: LoadTarget,
+): Promise<RepeatResult> {
+  const { stack, counter } = context;
+  const model = modelOf(scenario, variant);
+  const requests = requestsOf(scenario, variant);
+  if (variant.cache === 'cold') await context.woodyCache.clear();
+  if (!variant.fault) return measureRepeat(model, target, requests, stack, counter);
+  const repeat = await measureFaultRepeat(model, variant.fault, target, requests, stack, counter);
+  context.applied.delete('woody-api');
+  return repeat;
+}
+
+/** One variant: replicas, warm-up, then its repeats, with a line of progress after each. */
+async function measureVariant(
+  context: RunContext,
+  scenario: Scenario,
+  variant: Variant,
+  progress: (status: string, done?: boolean) => void,
+): Promise<VariantResult> {
+  const { stack } = context;
+  const model = modelOf(scenario, variant);
+  let target = await prepareVariant(context, scenario, variant, progress);
+  const woodyReplicas = stack.replicas('woody-api').length;
+  const movieReplicas = stack.replicas('movie-api').length;
   progress(variant.name, true);
   const repeats: RepeatResult[] = [];
   while (repeats.length < scenario.repeats && !context.signal?.aborted) {
-    if (variant.cache === 'cold') await context.woodyCache.clear();
-    const repeat = await measureRepeat(model, target, requests, stack, context.counter);
+    // After a fault: the variant's replicas again, warmed up like the first time.
+    if (repeats.length > 0 && variant.fault)
+      target = await prepareVariant(context, scenario, variant, progress);
+    const repeat = await measureOnce(context, scenario, variant, target);
     repeats.push(repeat);
     progress(`${variant.name}: ${Math.round(repeat.requestsPerSecond)} req/s`, true);
   }
@@ -119,8 +165,8 @@ async function measureVariant(
     modelDescription: describeModel(model, context.staticRateLimit),
     connections: concurrencyOf(model),
     replicas: Math.max(1, target.replicas.length),
-    woodyReplicas: stack.replicas('woody-api').length,
-    movieReplicas: stack.replicas('movie-api').length,
+    woodyReplicas,
+    movieReplicas,
     cache: variant.cache ?? (env.CACHE_ENABLED === 'false' ? 'off' : 'on'),
     heavyMode: env.HEAVY_MODE,
     target: variant.target,

@@ -1,5 +1,5 @@
 /** The result file both runners write (results/<run>/<scenario>.json); the report reads only this. */
-import type { LoadModelKind, ReportSection } from '../scenarios/index.js';
+import type { FaultKind, LoadModelKind, ReportSection } from '../scenarios/index.js';
 
 export const RESULT_SCHEMA_VERSION = 2;
 
@@ -31,9 +31,22 @@ export interface EndpointResult {
 export interface TimelineSecond {
   second: number;
   requests: number;
+  /** Of those answers, the ones outside 2xx (absent in results written before it was counted). */
+  non2xx?: number;
   errors: number;
   /** Milliseconds, per endpoint that answered in that second. */
   latency: Record<string, { p50: number; p99: number }>;
+}
+
+/** A fault injected during a repeat, in seconds on the repeat's timeline. */
+export interface FaultWindow {
+  kind: FaultKind;
+  /** When the runner started injecting it. */
+  startSecond: number;
+  /** When it was over: at once for a kill, the thaw for a freeze, the last replica ready for scale and restart. */
+  endSecond: number;
+  /** How long the load was scheduled for: the timeline's seconds after it hold only the last answers. */
+  loadSeconds: number;
 }
 
 export interface RepeatResult {
@@ -78,6 +91,8 @@ export interface RepeatResult {
   };
   /** Burst model only: each request's time in ms, in sending order (as the tutorial printed them). */
   perRequestMs?: number[];
+  /** Fault experiments: what the runner did to the stack during this repeat, and when. */
+  fault?: FaultWindow;
   /** Page model only: the page load and what the origin served for it (from its access log). */
   offload?: {
     pageLoadMs: number;

@@ -41,6 +41,8 @@ class EndpointTally {
 interface Second {
   /** Per endpoint: a mix is never one latency, not even for a second. */
   latencies: Map<string, number[]>;
+  /** Answers outside 2xx: a fault's failures are errors and these. */
+  non2xx: number;
   errors: number;
 }
 
@@ -74,11 +76,14 @@ export class Tally {
     this.overall.recordMs(latencyMs);
     increment(this.perInstance, headers.instance ?? '(none)');
     increment(this.perCacheStatus, headers.cache ?? 'none');
-    if (status < 200 || status > 299) this.non2xx++;
-    const latencies = this.second(at).latencies;
-    const own = latencies.get(endpoint);
+    const second = this.second(at);
+    if (status < 200 || status > 299) {
+      this.non2xx++;
+      second.non2xx++;
+    }
+    const own = second.latencies.get(endpoint);
     if (own) own.push(latencyMs);
-    else latencies.set(endpoint, [latencyMs]);
+    else second.latencies.set(endpoint, [latencyMs]);
   }
 
   failed(endpoint: string, error: unknown, at = performance.now()): void {
@@ -117,12 +122,13 @@ export class Tally {
 
   private second(at: number): Second {
     const index = Math.max(0, Math.floor((at - this.startedAt) / 1000));
-    for (let i = this.seconds.length; i <= index; i++) this.seconds.push({ latencies: new Map(), errors: 0 });
+    for (let i = this.seconds.length; i <= index; i++)
+      this.seconds.push({ latencies: new Map(), non2xx: 0, errors: 0 });
     return this.seconds[index]!;
   }
 
   private timeline(): TimelineSecond[] {
-    return this.seconds.map(({ latencies, errors }, second) => {
+    return this.seconds.map(({ latencies, non2xx, errors }, second) => {
       const latency: TimelineSecond['latency'] = {};
       let requests = 0;
       for (const [endpoint, values] of latencies) {
@@ -130,7 +136,7 @@ export class Tally {
         requests += sorted.length;
         latency[endpoint] = { p50: percentile(sorted, 50)!, p99: percentile(sorted, 99)! };
       }
-      return { second, requests, errors, latency };
+      return { second, requests, non2xx, errors, latency };
     });
   }
 }

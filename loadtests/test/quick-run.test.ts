@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,9 @@ describe(`a real --quick run (--target ${target})`, () => {
     expect(results.map((r) => r.scenario)).toEqual(scenarios.map((s) => s.name));
     for (const result of results) {
       for (const variant of result.variants) {
-        expect(variant.repeats.length, `${result.scenario} ${variant.name}`).toBeGreaterThanOrEqual(3);
+        // A fault experiment is one repeat in quick runs: each is a whole fault and the stack's recovery.
+        const repeats = variant.repeats.some((r) => r.fault) ? 1 : 3;
+        expect(variant.repeats.length, `${result.scenario} ${variant.name}`).toBeGreaterThanOrEqual(repeats);
         for (const repeat of variant.repeats)
           expect(repeat.requests, `${result.scenario} ${variant.name}`).toBeGreaterThan(0);
       }
@@ -143,7 +145,8 @@ describe(`a real --quick run (--target ${target})`, () => {
   it('counts every request the servers counted (conservation, within the in-flight margin)', () => {
     const counted = results.flatMap((result) =>
       result.variants
-        .filter((v) => v.model !== 'page' && !v.target.startsWith('reference'))
+        // A fault's killed or replaced replicas take their counters with them: no conservation there.
+        .filter((v) => v.model !== 'page' && !v.target.startsWith('reference') && !v.repeats[0]?.fault)
         .map((v) => row(result.scenario, v.name)),
     );
     expect(counted.length).toBeGreaterThan(10);
@@ -154,8 +157,37 @@ describe(`a real --quick run (--target ${target})`, () => {
     }
   });
 
+  it('injects every fault under load, and reports what failed, the worst latency and the recovery', async () => {
+    const faults = report.rows.filter((r) => r.scenario === 'faults');
+    expect(faults.map((r) => r.fault?.kind)).toEqual([
+      'kill-replica',
+      'freeze-redis',
+      'freeze-database',
+      'scale-in',
+      'restart-all',
+    ]);
+    for (const r of faults) {
+      // Injected on time (3 s in), with whole seconds before it to compare the recovery with.
+      expect(r.fault!.startSecond.median, r.variant).toBeGreaterThan(2.9);
+      expect(r.fault!.startSecond.median, r.variant).toBeLessThan(4);
+      for (const recovered of r.fault!.recoveries) expect(recovered!.before, r.variant).toBeGreaterThan(50);
+    }
+    // A frozen dependency stalls the requests that use it, not the ones that do not.
+    const endpointOf = (variant: string, path: string) =>
+      row('faults', variant).endpoints.find((e) => e.endpoint.includes(path))!;
+    expect(endpointOf('freeze the database', '/api/products/last').max).toBeGreaterThan(500);
+    for (const variant of ['freeze Redis', 'freeze the database']) {
+      const time = endpointOf(variant, '/api/misc/time');
+      expect({ ...time.errors, ...time.non2xx }, variant).toEqual({});
+    }
+    const markdown = await readFile(join(directory, 'report', 'report.md'), 'utf8');
+    expect(markdown).toContain('| kill a replica | kill-replica at ');
+    expect(markdown).toContain('charts/faults-timeline-restart-every-replica.svg');
+  });
+
   it('records no errors and the environment fingerprint', () => {
-    for (const r of report.rows) expect(r.errors + r.non2xx, `${r.scenario} ${r.variant}`).toBe(0);
+    for (const r of report.rows.filter((row) => !row.fault))
+      expect(r.errors + r.non2xx, `${r.scenario} ${r.variant}`).toBe(0);
     expect(results[0]!.fingerprint).toMatchObject({
       stackMode: target,
       cpuCount: expect.any(Number),

@@ -2,13 +2,16 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { forRun, scenarios } from '../scenarios/index.js';
+import { forRun, requestWheel, scenarios } from '../scenarios/index.js';
 import { expandPath, weightedPicker } from '../src/load.js';
+import { modelOf } from '../src/measure.js';
 import { ceilingShare, conservation, littlesLaw } from '../src/report/checks.js';
 import { compareReports, difference } from '../src/report/compare.js';
+import { recovery, RECOVERY_STABLE_SECONDS } from '../src/report/recovery.js';
 import { summarize } from '../src/report/summary.js';
+import { faultsTable } from '../src/report/tables.js';
 import { buildReport, writeReport } from '../src/report/write.js';
-import type { RepeatResult, ScenarioResult, VariantResult } from '../src/schema.js';
+import type { FaultWindow, RepeatResult, ScenarioResult, VariantResult } from '../src/schema.js';
 import { hitRatio, scalingEfficiency, spread } from '../src/stats.js';
 import { errorKind } from '../src/tally.js';
 
@@ -107,14 +110,40 @@ const fixture: ScenarioResult = {
 describe('scenario definitions', () => {
   it('name every scenario the issue asks for, each with ≥ 3 repeats in full and quick runs', () => {
     expect(scenarios.map((s) => s.name)).toEqual(
-      expect.arrayContaining(['baseline', 'replicas', 'cache', 'tutorial']),
+      expect.arrayContaining(['baseline', 'replicas', 'cache', 'tutorial', 'faults']),
     );
     for (const scenario of scenarios) {
       for (const run of [forRun(scenario, false), forRun(scenario, true)]) {
-        expect(run.repeats, scenario.name).toBeGreaterThanOrEqual(3);
+        // A quick fault experiment is one repeat: each repeat is a whole fault and the stack's recovery.
+        const faults = run.variants.some((v) => v.fault);
+        expect(run.repeats, scenario.name).toBeGreaterThanOrEqual(faults && run !== scenario ? 1 : 3);
         expect(run.variants.length, scenario.name).toBeGreaterThan(0);
       }
     }
+  });
+
+  it('inject each fault under open-model load, with whole seconds before it and room to recover', () => {
+    const faults = scenarios.find((s) => s.name === 'faults')!;
+    const kinds = faults.variants.map((v) => v.fault?.kind);
+    expect(kinds).toEqual(['kill-replica', 'freeze-redis', 'freeze-database', 'scale-in', 'restart-all']);
+    for (const run of [forRun(faults, false), forRun(faults, true)]) {
+      for (const { fault, woodyReplicas, model: own } of run.variants) {
+        const model = own ?? run.model;
+        expect(model.kind).toBe('open');
+        if (model.kind !== 'open') continue;
+        expect(woodyReplicas).toBe(3);
+        expect(fault!.atSeconds).toBeGreaterThanOrEqual(3);
+        const over = fault!.atSeconds + ('holdSeconds' in fault! ? fault!.holdSeconds : 0);
+        expect(over + 1 + RECOVERY_STABLE_SECONDS, fault!.kind).toBeLessThanOrEqual(model.durationSeconds);
+      }
+    }
+    // CI runs the quick run on three targets: its load stays about a minute.
+    const quick = forRun(faults, true);
+    const seconds = quick.variants.reduce((sum, v) => {
+      const model = modelOf(quick, v);
+      return sum + quick.warmupSeconds + quick.repeats * (model.kind === 'open' ? model.durationSeconds : 0);
+    }, 0);
+    expect(seconds).toBeLessThanOrEqual(65);
   });
 
   it('compare replicas at the same offered load: one connection count for every variant', () => {
@@ -154,6 +183,27 @@ describe('request mix', () => {
     const paths = Array.from({ length: 8 }, () => pick().path);
     expect(paths.filter((p) => p === '/a')).toHaveLength(6);
     expect(paths.filter((p) => p === '/b')).toHaveLength(2);
+  });
+
+  it('spreads the rare requests of a mix over its cycle instead of sending them together', () => {
+    const wheel = requestWheel([
+      { method: 'GET', path: '/time', weight: 100 },
+      { method: 'GET', path: '/last', weight: 5 },
+      { method: 'GET', path: '/heavy', weight: 2 },
+    ]).map((spec) => spec.path);
+    expect(wheel).toHaveLength(107);
+    const at = (path: string) => wheel.flatMap((p, i) => (p === path ? [i] : []));
+    expect(at('/last')).toHaveLength(5);
+    expect(at('/heavy')).toHaveLength(2);
+    // Close to evenly spaced (107 / 5 and 107 / 2 apart): a fault of a second at 107 req/s meets each kind.
+    for (const [path, gap] of [
+      ['/last', 16],
+      ['/heavy', 40],
+    ] as const) {
+      const positions = at(path);
+      for (let i = 1; i < positions.length; i++)
+        expect(positions[i]! - positions[i - 1]!, path).toBeGreaterThanOrEqual(gap);
+    }
   });
 });
 
@@ -311,5 +361,107 @@ describe('report', () => {
     expect(markdown).toContain('| GET /b | 5.0 (5.0–5.0) | 10 (10–10) | 12 | 15 | 0 | 0 |');
     expect(markdown).toContain('| mix | stopped | closed: 1 connection × 2 s | – | interrupted |');
     expect(markdown).not.toContain('NaN');
+  });
+});
+
+/** A repeat at 100 answers per second with a fault: `ok` per second overrides the 2xx answers. */
+const faulted = (ok: number[], window: Partial<FaultWindow> = {}, non2xx: number[] = []): RepeatResult =>
+  repeat(100, {
+    timeline: ok.map((answers, second) => ({
+      second,
+      requests: answers + (non2xx[second] ?? 0),
+      non2xx: non2xx[second] ?? 0,
+      errors: 0,
+      latency: {},
+    })),
+    fault: { kind: 'kill-replica', startSecond: 3.2, endSecond: 3.2, loadSeconds: ok.length, ...window },
+  });
+
+describe('recovery after a fault', () => {
+  it('counts from the fault until 2xx/s are back within 10 % of before, for 3 s', () => {
+    // Before: 100/s. A dip at 3 and 4, 95 (within 10 %) from 5 on.
+    expect(recovery(faulted([100, 100, 100, 40, 80, 95, 100, 98, 100]))).toEqual({
+      before: 100,
+      lowest: 40,
+      seconds: expect.closeTo(1.8, 5),
+    });
+    // One good second is not a recovery: 6 falls out again, so it is back from 7.
+    expect(recovery(faulted([100, 100, 100, 40, 100, 100, 60, 100, 100, 100]))?.seconds).toBeCloseTo(3.8);
+  });
+
+  it('is 0 when throughput never left the band, and null when it was not back within the run', () => {
+    expect(recovery(faulted([100, 100, 100, 95, 105, 100, 100]))?.seconds).toBe(0);
+    expect(recovery(faulted([100, 100, 100, 40, 50, 60, 70, 80, 100, 100]))?.seconds).toBeNull();
+  });
+
+  it('counts non-2xx answers as failed, and waits until the fault is over', () => {
+    // 503s in second 3: answers, but not throughput.
+    expect(recovery(faulted([100, 100, 100, 50, 100, 100, 100], {}, [0, 0, 0, 50]))).toMatchObject({
+      lowest: 50,
+      seconds: expect.closeTo(0.8, 5),
+    });
+    // A restart that dips late, at 6: within the band at 3–5 does not count while the fault goes on.
+    const late = faulted([100, 100, 100, 100, 100, 100, 60, 100, 100, 100, 100], { endSecond: 7.5 });
+    expect(recovery(late)?.seconds).toBeCloseTo(3.8);
+  });
+
+  it('has nothing to say without a fault, or without a whole second before it', () => {
+    expect(recovery(repeat(10))).toBeUndefined();
+    expect(recovery(faulted([100, 100, 100, 100], { startSecond: 0.5 }))).toBeUndefined();
+  });
+});
+
+describe('faults table', () => {
+  const failures = faulted([100, 100, 100, 40, 100, 100, 100, 100], { endSecond: 3.2 }, [0, 0, 0, 3]);
+  failures.endpoints = {
+    'GET /api/misc/time': {
+      requests: 797,
+      statuses: { '200': 794, '503': 3 },
+      errors: { reset: 2 },
+      latency: { ...latencyOf(1000), max: 180 },
+    },
+    'GET /api/products/last': {
+      requests: 40,
+      statuses: { '200': 40 },
+      errors: {},
+      latency: { ...latencyOf(10), max: 2100 },
+    },
+  };
+  const result: ScenarioResult = {
+    ...fixture,
+    scenario: 'faults',
+    sections: ['faults'],
+    variants: [
+      { ...variant('kill a replica', 3, []), model: 'open', repeats: [failures] },
+      {
+        ...variant('freeze Redis', 3, []),
+        model: 'open',
+        repeats: [faulted([100, 100, 100, 40, 50, 60, 70, 80], { kind: 'freeze-redis', endSecond: 5.2 })],
+      },
+      variant('no fault', 3, [10]),
+    ],
+  };
+
+  it('shows per fault what failed by endpoint and kind, the worst latency, and the recovery', () => {
+    const table = faultsTable(summarize([result]));
+    expect(table).toContain(
+      '| kill a replica | kill-replica at 3.2 s, over at once | all | 5 | 2100 | – | 100 → 40 | 0.8 |',
+    );
+    expect(table).toContain('|  |  | GET /api/misc/time | 5 (reset 2, 503 × 3) | 180 | 1.50 |');
+    expect(table).toContain('|  |  | GET /api/products/last | 0 | 2100 | 150 |');
+    expect(table).toContain(
+      '| freeze Redis | freeze-redis at 3.2 s, for 2.0 s | all | 0 | 20 | – | 100 → 40 | not back within the run |',
+    );
+    expect(table).not.toContain('no fault');
+  });
+
+  it("shades each fault on its variant's timeline in the written report", async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'scale-lab-report-'));
+    await writeReport([result], directory);
+    const markdown = await readFile(join(directory, 'report.md'), 'utf8');
+    expect(markdown).toContain('faults: what each fault cost, and how soon throughput came back');
+    expect(markdown).not.toContain('NaN');
+    const chart = await readFile(join(directory, 'charts', 'faults-timeline-freeze-redis.svg'), 'utf8');
+    expect(chart).toContain('freeze-redis'); // the shaded window's label
   });
 });

@@ -18,10 +18,12 @@ describe('a repeat’s tally', () => {
       {
         second: 0,
         requests: 20,
+        non2xx: 0,
         errors: 0,
         latency: { 'GET /fast': { p50: 1, p99: 1 }, 'GET /slow': { p50: 300, p99: 300 } },
       },
-      { second: 1, requests: 1, errors: 1, latency: { 'GET /slow': { p50: 5, p99: 5 } } },
+      // The 503 is an answer of that second, and counted apart: a fault's failures are these and errors.
+      { second: 1, requests: 1, non2xx: 1, errors: 1, latency: { 'GET /slow': { p50: 5, p99: 5 } } },
     ]);
     expect(result).toMatchObject({ requests: 21, non2xx: 1, errors: 1, requestsPerSecond: 10.5 });
     expect(result.perInstance).toEqual({ a: 10, b: 11 });

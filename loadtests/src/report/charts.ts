@@ -1,5 +1,5 @@
 import * as echarts from 'echarts';
-import type { ScenarioResult, VariantResult } from '../schema.js';
+import type { RepeatResult, ScenarioResult, TimelineSecond, VariantResult } from '../schema.js';
 import { perInstance } from '../stats.js';
 import type { SummaryRow } from './summary.js';
 
@@ -85,17 +85,40 @@ export function cacheStatuses(result: ScenarioResult, rows: readonly SummaryRow[
   });
 }
 
+/** Where a fault is shaded on a timeline: at least this wide, so that a kill (over at once) shows. */
+const MIN_FAULT_WIDTH_S = 0.2;
+
+/** The fault of a repeat as a shaded band over its window, labelled with its kind. */
+function faultArea(repeat: RepeatResult): echarts.MarkAreaComponentOption | undefined {
+  const fault = repeat.fault;
+  if (!fault) return undefined;
+  const end = Math.max(fault.endSecond, fault.startSecond + MIN_FAULT_WIDTH_S);
+  return {
+    silent: true,
+    itemStyle: { color: 'rgba(220, 50, 47, 0.15)' },
+    label: { show: true, position: 'insideTopLeft', formatter: fault.kind, fontSize: 10, color: '#a33' },
+    data: [[{ xAxis: fault.startSecond }, { xAxis: end }]],
+  };
+}
+
 /**
- * Each repeat of a variant second by second: answers per second, each endpoint's p99, and errors: how a
- * stall or a fault shows over time.
+ * Each repeat of a variant second by second: 2xx answers per second, each endpoint's p99, and what failed
+ * (no answer or not 2xx): how a stall or a fault shows over time. A repeat's fault is shaded over its window.
  */
 export function timeline(result: ScenarioResult, variant: VariantResult): string {
   const seconds = Math.max(1, ...variant.repeats.map((r) => r.timeline.length));
   const endpoints = [
     ...new Set(variant.repeats.flatMap((r) => r.timeline.flatMap((s) => Object.keys(s.latency)))),
   ];
+  // Each second's values sit in the middle of it: a fault's start and end are placed to the millisecond.
+  const at = (second: TimelineSecond, value: number | null) => [second.second + 0.5, value];
   const series: echarts.SeriesOption[] = variant.repeats.flatMap((repeat, i) => [
-    { name: `repeat ${i + 1}: req/s`, type: 'line', data: repeat.timeline.map((s) => s.requests) },
+    {
+      name: `repeat ${i + 1}: 2xx/s`,
+      type: 'line',
+      data: repeat.timeline.map((s) => at(s, s.requests - (s.non2xx ?? 0))),
+      markArea: faultArea(repeat),
+    },
     ...endpoints.map((endpoint): echarts.SeriesOption => ({
       name: `repeat ${i + 1}: p99 ms, ${shortEndpoint(endpoint)}`,
       type: 'line',
@@ -103,16 +126,21 @@ export function timeline(result: ScenarioResult, variant: VariantResult): string
       lineStyle: { type: 'dashed' },
       data: repeat.timeline.map((s) => {
         const p99 = s.latency[endpoint]?.p99;
-        return p99 === undefined ? null : Math.max(0.1, p99);
+        return at(s, p99 === undefined ? null : Math.max(0.1, p99));
       }),
     })),
-    { name: `repeat ${i + 1}: errors`, type: 'bar', data: repeat.timeline.map((s) => s.errors) },
+    {
+      name: `repeat ${i + 1}: failed`,
+      type: 'bar',
+      barMaxWidth: 10,
+      data: repeat.timeline.map((s) => at(s, s.errors + (s.non2xx ?? 0))),
+    },
   ]);
   return svg({
     title: { text: `${result.scenario} · ${variant.name}: per second`, left: 'center' },
     legend: { bottom: 0, type: 'scroll' },
     grid: { bottom: 70 },
-    xAxis: { type: 'category', name: 's', data: Array.from({ length: seconds }, (_, i) => String(i)) },
+    xAxis: { type: 'value', name: 's', min: 0, max: seconds, interval: seconds > 30 ? 5 : 1 },
     yAxis: [
       { type: 'value', name: 'answers / s' },
       { type: 'log', name: 'p99 ms', min: 0.1 },

@@ -1,4 +1,4 @@
-import type { ReportSection } from '../../scenarios/index.js';
+import type { FaultKind, ReportSection } from '../../scenarios/index.js';
 import type { ErrorKind, ScenarioResult, VariantResult } from '../schema.js';
 import {
   addCounts,
@@ -21,6 +21,7 @@ import {
   type LittlesLaw,
   type Schedule,
 } from './checks.js';
+import { recovery, type Recovery } from './recovery.js';
 
 /** One endpoint of a variant: its own throughput and latency, never mixed with another's. */
 export interface EndpointRow {
@@ -29,6 +30,8 @@ export interface EndpointRow {
   p50: Spread;
   p95: number;
   p99: number;
+  /** The slowest answer of any repeat. */
+  max: number;
   /** Summed over the repeats. */
   errors: Partial<Record<ErrorKind, number>>;
   /** Answers outside 2xx per status, summed over the repeats. */
@@ -64,6 +67,19 @@ export interface SummaryRow {
   stampede?: { firstAnswerMs: Spread; lastAnswerMs: Spread; producerRuns: Spread };
   /** Static offload (page model): page-load time, and what the origin served per page load (medians). */
   offload?: { pageLoadMs: Spread; originRequests: number; originBytes: number; bigImageFromOrigin: number };
+  fault?: FaultSummary;
+}
+
+/** A fault experiment: when the fault happened and how throughput came back, per repeat. */
+export interface FaultSummary {
+  kind: FaultKind;
+  /** Seconds on the repeats' timelines. */
+  startSecond: Spread;
+  durationSeconds: Spread;
+  /** In some repeat the fault was not over yet when the load ended. */
+  outlastedLoad: boolean;
+  /** Per repeat; null where there was no whole second before the fault to compare with. */
+  recoveries: (Recovery | null)[];
 }
 
 /** A scaling curve: one group's variants by replicas, with the USL fitted to it. */
@@ -97,6 +113,7 @@ function endpointRows(variant: VariantResult): EndpointRow[] {
       p50: spread(measured.map((r) => r.result!.latency.p50)),
       p95: spread(measured.map((r) => r.result!.latency.p95)).median,
       p99: spread(measured.map((r) => r.result!.latency.p99)).median,
+      max: Math.max(...measured.map((r) => r.result!.latency.max)),
       errors,
       non2xx,
     };
@@ -121,6 +138,19 @@ function offloadOf(variant: VariantResult): SummaryRow['offload'] {
     originRequests: spread(loads.map((o) => o.originRequests)).median,
     originBytes: spread(loads.map((o) => o.originBytes)).median,
     bigImageFromOrigin: Math.max(...loads.map((o) => o.bigImageFromOrigin)),
+  };
+}
+
+function faultOf(variant: VariantResult): FaultSummary | undefined {
+  const faulted = variant.repeats.filter((r) => r.fault);
+  const [first] = faulted;
+  if (!first) return undefined;
+  return {
+    kind: first.fault!.kind,
+    startSecond: spread(faulted.map((r) => r.fault!.startSecond)),
+    durationSeconds: spread(faulted.map((r) => r.fault!.endSecond - r.fault!.startSecond)),
+    outlastedLoad: faulted.some((r) => r.fault!.endSecond > r.fault!.loadSeconds),
+    recoveries: faulted.map((r) => recovery(r) ?? null),
   };
 }
 
@@ -161,6 +191,7 @@ function rowOf(scenario: ScenarioResult, variant: VariantResult): SummaryRow {
     ...scalingOf(scenario, variant),
     stampede: stampedeOf(variant),
     offload: offloadOf(variant),
+    fault: faultOf(variant),
   };
 }
 

@@ -1,9 +1,16 @@
 // The report's tables, as Markdown. Which of them a scenario gets is what its result declares.
 import type { Ceiling, ScenarioResult } from '../schema.js';
-import type { Spread } from '../stats.js';
+import { spread, type Spread } from '../stats.js';
 import { PAYOFF_THRESHOLD } from '../usl.js';
 import { CEILING_SHARE_LIMIT } from './checks.js';
-import { formatSpread, type EndpointRow, type ScalingCurve, type SummaryRow } from './summary.js';
+import { RECOVERY_BAND, RECOVERY_STABLE_SECONDS } from './recovery.js';
+import {
+  formatSpread,
+  type EndpointRow,
+  type FaultSummary,
+  type ScalingCurve,
+  type SummaryRow,
+} from './summary.js';
 
 export const ms = (value: number) =>
   !Number.isFinite(value) ? '–' : value < 10 ? value.toFixed(2) : value.toFixed(0);
@@ -226,4 +233,83 @@ export function offloadTable(rows: readonly SummaryRow[]): string {
       ];
     }),
   );
+}
+
+/** Requests that got no answer (by kind) and answers outside 2xx (by status), together: what failed. */
+function failedCell(endpoint: Pick<EndpointRow, 'errors' | 'non2xx'>): string {
+  const statuses = Object.entries(endpoint.non2xx).map(([status, n]) => [`${status} ×`, n]);
+  return tallied({ ...endpoint.errors, ...Object.fromEntries(statuses) });
+}
+
+const failedCount = (endpoint: EndpointRow) =>
+  [...Object.values(endpoint.errors), ...Object.values(endpoint.non2xx)].reduce(
+    (sum, n) => sum + (n ?? 0),
+    0,
+  );
+
+/** "freeze-redis at 3.0 s for 2.0 s": medians over the repeats. */
+function faultCell(fault: FaultSummary): string {
+  const at = `${fault.kind} at ${fault.startSecond.median.toFixed(1)} s`;
+  const lasted =
+    fault.durationSeconds.median < 0.05 ? 'over at once' : `for ${fault.durationSeconds.median.toFixed(1)} s`;
+  return `${at}, ${lasted}${fault.outlastedLoad ? ' (past the end of the load)' : ''}`;
+}
+
+/** Seconds to recover, median (min–max) over the repeats, and how many repeats it did not within the run. */
+export function recoveryCell(fault: FaultSummary): string {
+  const measured = fault.recoveries.filter((r) => r !== null);
+  if (measured.length === 0) return '–';
+  const back = measured.map((r) => r.seconds).filter((s) => s !== null);
+  const notBack = measured.length - back.length;
+  const parts: string[] = [];
+  if (back.length === 1) parts.push(back[0]!.toFixed(1));
+  if (back.length > 1) parts.push(formatSpread(spread(back)));
+  if (notBack > 0)
+    parts.push(`not back within the run${measured.length > 1 ? ` (${notBack} of ${measured.length})` : ''}`);
+  return parts.join('; ');
+}
+
+/**
+ * Per fault: what failed, by endpoint and kind; the worst latency; 2xx answers per second before the fault
+ * and in its worst second; the time until throughput was back.
+ */
+export function faultsTable(rows: readonly SummaryRow[]): string {
+  const faulted = rows.filter((row) => row.fault);
+  if (faulted.length === 0) return '';
+  const lines = faulted.flatMap((row) => {
+    const fault = row.fault!;
+    const measured = fault.recoveries.filter((r) => r !== null);
+    const throughput = measured.length
+      ? `${spread(measured.map((r) => r.before)).median.toFixed(0)} → ${Math.min(...measured.map((r) => r.lowest))}`
+      : '–';
+    const failed = row.endpoints.reduce((sum, endpoint) => sum + failedCount(endpoint), 0);
+    const worst = Math.max(...row.endpoints.map((endpoint) => endpoint.max));
+    return [
+      [row.variant, faultCell(fault), 'all', String(failed), ms(worst), '–', throughput, recoveryCell(fault)],
+      ...row.endpoints.map((endpoint) => [
+        '',
+        '',
+        endpoint.endpoint,
+        failedCell(endpoint),
+        ms(endpoint.max),
+        ms(endpoint.p99),
+        '',
+        '',
+      ]),
+    ];
+  });
+  const legend = `Failed: no answer (by kind) or an answer outside 2xx (by status), over the whole repeat. Recovery: seconds from the fault's start until the 2xx answers per second are back within ${RECOVERY_BAND * 100} % of the mean of the whole seconds before the fault, and stay there ${RECOVERY_STABLE_SECONDS} s and until the fault is over (one-second steps; 0: throughput never left the band). The timelines below shade each fault.`;
+  return `${table(
+    [
+      'variant',
+      'fault',
+      'endpoint',
+      'failed (kind)',
+      'worst latency ms',
+      'p99 ms',
+      '2xx/s before → worst second',
+      'recovery s',
+    ],
+    lines,
+  )}\n\n${legend}`;
 }

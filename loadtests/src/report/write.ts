@@ -13,6 +13,7 @@ import { scalingCurves, summarize, type SummaryRow } from './summary.js';
 import {
   ceilingLine,
   checksCell,
+  faultsTable,
   mainTable,
   ms,
   offloadTable,
@@ -120,6 +121,14 @@ function sectionBlocks(section: ReportSection, result: ScenarioResult, rows: Sum
           title: `${result.title}: answers per replica`,
           svg: requestsPerReplica(result),
         },
+      ];
+    case 'faults':
+      return [
+        {
+          kind: 'heading',
+          text: `${result.scenario}: what each fault cost, and how soon throughput came back`,
+        },
+        { kind: 'table', markdown: faultsTable(rows) },
       ];
     case 'cache-status':
       return [

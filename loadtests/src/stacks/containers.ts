@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@scale-lab/local-services';
+import type { Fault } from '../../scenarios/index.js';
 import { MARIADB_VERSION, NGINX_VERSION, REDIS_VERSION } from '../fingerprint.js';
 import { countOriginLines } from '../origin-log.js';
 import { ContainerStackError, docker, envOf, inspect, isHealthy, type ContainerInfo } from './docker.js';
@@ -80,6 +81,8 @@ class ContainerStack implements BenchStack {
   readonly mode: 'compose' | 'swarm';
   redisUrl = '';
   private readonly endpoints = new Map<ServiceName, Endpoint[]>();
+  /** The environment each service's replicas run with: a fault that scales or restarts keeps it. */
+  private readonly envs = new Map<ServiceName, Record<string, string>>();
 
   constructor(
     private readonly driver: Driver,
@@ -98,7 +101,40 @@ class ContainerStack implements BenchStack {
 
   async scale(service: ServiceName, count: number, env: Record<string, string>) {
     await this.driver.apply(service, count, env);
+    this.envs.set(service, env);
     await this.waitForReplicas(service, count, env);
+  }
+
+  async injectFault(fault: Fault) {
+    const service = 'woody-api';
+    const count = this.replicas(service).length;
+    const env = this.envs.get(service) ?? {};
+    switch (fault.kind) {
+      case 'kill-replica': {
+        // SIGKILL. Docker counts a `docker kill` as a stop by hand: compose's restart policy leaves the
+        // container stopped; Swarm starts a new task, as for any task that ended.
+        const [victim] = await this.driver.containers(service);
+        if (victim) await docker(['kill', victim]);
+        return;
+      }
+      case 'freeze-redis':
+      case 'freeze-database': {
+        // The cgroup freezer: every process of the container stops, its connections stay open.
+        const [container] = await this.driver.containers(fault.kind === 'freeze-redis' ? 'redis' : 'db');
+        if (!container) throw new ContainerStackError(`${fault.kind}: no running container`);
+        await docker(['pause', container]);
+        try {
+          await sleep(fault.holdSeconds * 1000);
+        } finally {
+          await docker(['unpause', container]);
+        }
+        return;
+      }
+      case 'scale-in':
+        return this.scale(service, count - 1, env);
+      case 'restart-all':
+        return this.driver.restartOneByOne(service, () => this.waitForReplicas(service, count, env));
+    }
   }
 
   /**

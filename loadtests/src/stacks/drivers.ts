@@ -38,6 +38,11 @@ export interface Driver {
   up(): Promise<void>;
   /** Exactly `count` replicas of the service, with the file's environment plus `env`. */
   apply(service: ManagedService, count: number, env: Record<string, string>): Promise<void>;
+  /**
+   * Restarts every replica of the service, one at a time; `ready` resolves once the service is whole
+   * again (each replica ready and behind the proxy).
+   */
+  restartOneByOne(service: ManagedService, ready: () => Promise<void>): Promise<void>;
   /** The service's running containers (ids), old ones being replaced included. */
   containers(service: string): Promise<string[]>;
   /** For each container, an address this machine can reach (absent when it has none yet), in one lookup. */
@@ -119,6 +124,14 @@ export class ComposeDriver implements Driver {
     this.services.set(service, { count, env });
     // --no-deps: the others run already, and compose must not recreate them along with this one.
     await this.run(['up', '-d', '--no-deps', '--scale', `${service}=${count}`, service]);
+  }
+
+  /** `docker restart` per container, as a user would: stopped (SIGTERM, its requests finish), then started. */
+  async restartOneByOne(service: ManagedService, ready: () => Promise<void>) {
+    for (const container of await this.containers(service)) {
+      await docker(['restart', container]);
+      await ready();
+    }
   }
 
   containers(service: string) {
@@ -204,6 +217,30 @@ export class SwarmDriver implements Driver {
       `${this.options.name}_${service}`,
     ]);
     this.applied.set(service, { count, env });
+  }
+
+  /**
+   * A forced update, as stack.yml's update_config does it: one task at a time, the new one started before
+   * the old one stops. Without its 5 s pause between tasks and 15 s monitor, which would make the restart
+   * outlast the measured load; the runner watches the replicas itself.
+   */
+  async restartOneByOne(service: ManagedService, ready: () => Promise<void>) {
+    await docker([
+      'service',
+      'update',
+      '--quiet',
+      '--force',
+      '--update-parallelism',
+      '1',
+      '--update-order',
+      'start-first',
+      '--update-delay',
+      '0s',
+      '--update-monitor',
+      '1s',
+      `${this.options.name}_${service}`,
+    ]);
+    await ready();
   }
 
   containers(service: string) {

@@ -1,3 +1,4 @@
+import type { Fault } from '../../scenarios/index.js';
 import type { OriginCounter } from '../origin-log.js';
 import type { Fingerprint } from '../schema.js';
 
@@ -35,6 +36,12 @@ export interface BenchStack {
    */
   scale(service: ServiceName, count: number, env: Record<string, string>): Promise<void>;
   replicas(service: ServiceName): Endpoint[];
+  /**
+   * Does the fault to woody-api's replicas, Redis or MariaDB, and returns once it is over: at once for a
+   * kill, after the thaw for a freeze, once the replicas are ready for scale-in and restart-all. It does not
+   * undo it: the runner applies the variant's replicas again afterwards.
+   */
+  injectFault(fault: Fault): Promise<void>;
   /** Points the page's heavy assets at the cdn tier ('' serves them from the site), once the page says so. */
   setCdnBaseUrl(url: string): Promise<void>;
   countOrigin: OriginCounter;
