@@ -189,7 +189,10 @@ describe(`a real --quick run (--target ${target})`, () => {
       expect(r.non2xx, variant).toBe(0);
       if (target === 'swarm') {
         const kinds = r.endpoints.flatMap((e) => Object.keys(e.errors));
-        expect(kinds.filter((kind) => kind !== 'reset'), variant).toEqual([]);
+        expect(
+          kinds.filter((kind) => kind !== 'reset'),
+          variant,
+        ).toEqual([]);
         expect(r.errors, variant).toBeLessThanOrEqual(2);
       } else expect(r.errors, variant).toBe(0);
     }
