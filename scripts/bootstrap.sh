@@ -39,7 +39,9 @@ missing_debian_packages() {
   if [ "${SCALE_LAB_WITH_BROWSER:-0}" = 1 ]; then
     command -v chromium >/dev/null || missing+=(chromium)
     command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
-    # The load runner's numbers are checked against an independent tool, Debian's wrk.
+  fi
+  # The load runner's numbers are checked against an independent tool, Debian's wrk; ./scale-lab bench uses it.
+  if [ "${SCALE_LAB_WITH_BROWSER:-0}" = 1 ] || [ "${SCALE_LAB_WITH_WRK:-0}" = 1 ]; then
     command -v wrk >/dev/null || missing+=(wrk)
   fi
   printf '%s\n' "${missing[@]}"

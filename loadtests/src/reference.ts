@@ -5,7 +5,7 @@
  */
 import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, ManagedProcess, startNginx, type LocalNginx } from '@scale-lab/local-services';
@@ -17,6 +17,8 @@ export interface ReferenceServers {
   nginxUrl: string;
   /** nginx proxying to the bare Node server with upstream keepalive. */
   proxyUrl: string;
+  /** nginx's worker processes: as many as the product proxy's `worker_processes auto` starts here. */
+  nginxWorkers: number;
   /** Stops both and removes their temporary directories; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -104,15 +106,23 @@ export async function startReferenceServers(
     await node.waitUntil(async () => (await getOnce(bareNodeUrl)).status === 200, START_TIMEOUT_MS);
     log(`reference: bare Node on ${bareNodeUrl} (pid ${node.pid})`);
 
-    nginx = await startNginx({ http: nginxHttp(nodePort, okPort, proxyPort), ports: [okPort, proxyPort] });
+    // nginx's `auto` is one worker per CPU this process may run on, which is what availableParallelism() counts.
+    const nginxWorkers = availableParallelism();
+    nginx = await startNginx({
+      http: nginxHttp(nodePort, okPort, proxyPort),
+      ports: [okPort, proxyPort],
+      workerProcesses: nginxWorkers,
+    });
     const proxyUrl = `http://127.0.0.1:${proxyPort}/`;
     const proxied = await getOnce(proxyUrl, START_TIMEOUT_MS);
     if (proxied.status !== 200) {
       throw new Error(`reference nginx proxy ${proxyUrl} answered ${proxied.status}: ${proxied.body.trim()}`);
     }
-    log(`reference: nginx on http://127.0.0.1:${okPort}/, proxy to Node on ${proxyUrl} (${nginx.dir})`);
+    log(
+      `reference: nginx (${nginxWorkers} workers) on http://127.0.0.1:${okPort}/, proxy to Node on ${proxyUrl} (${nginx.dir})`,
+    );
 
-    return { bareNodeUrl, nginxUrl: `http://127.0.0.1:${okPort}/`, proxyUrl, stop };
+    return { bareNodeUrl, nginxUrl: `http://127.0.0.1:${okPort}/`, proxyUrl, nginxWorkers, stop };
   } catch (error) {
     await stop();
     throw error;
