@@ -22,6 +22,9 @@ import {
   rawFragment,
   runs,
   valueText,
+  anyRequestOptions,
+  expectEveryRouteListed,
+  expectNoServerError,
 } from '@scale-lab/testing/fuzz';
 import { buildTestApp } from './helper.js';
 
@@ -165,15 +168,8 @@ describe('woody-api under fuzzing', () => {
     if (status >= 400) expect(JSON.parse(response.body)).toMatchObject({ statusCode: status });
   };
 
-  it('fuzzes every route the app serves', async () => {
-    const documented = Object.entries(app.swagger().paths ?? {}).flatMap(([path, item]) =>
-      Object.keys(item ?? {}).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
-    );
-    expect(ROUTES).toEqual(expect.arrayContaining(documented));
-    for (const route of ROUTES) {
-      const [method, url] = route.split(' ') as [string, string];
-      expect(app.hasRoute({ method: method as 'GET', url }), route).toBe(true);
-    }
+  it('fuzzes every route the app serves', () => {
+    expectEveryRouteListed(app, ROUTES);
   });
 
   it(
@@ -385,17 +381,10 @@ describe('woody-api under fuzzing', () => {
       await fc.assert(
         fc.asyncProperty(anyRequest, async (request) => {
           const before = { products: await count('product'), orders: await count('product_order') };
-          const response = await send({
-            method: request.method,
-            url: request.path.replace(/:id$/, request.param) + request.query,
-            headers: {
-              ...(request.contentType === undefined ? {} : { 'content-type': request.contentType }),
-              ...(request.accept === undefined ? {} : { accept: request.accept }),
-            },
-            ...(['GET', 'HEAD'].includes(request.method) ? {} : { payload: request.body }),
-          });
-          expect(response.statusCode, response.body.slice(0, 500)).toBeGreaterThanOrEqual(200);
-          expect(response.statusCode, response.body.slice(0, 500)).toBeLessThan(500);
+          const response = await send(
+            anyRequestOptions(request, request.path.replace(/:id$/, request.param) + request.query),
+          );
+          expectNoServerError(response);
           // Whatever the request, a table grows by one row at most, and only when the answer says so.
           const grown = {
             products: (await count('product')) - before.products,

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { expect } from 'vitest';
 
 /**
  * Hostile inputs for property-based fuzzing with fast-check, and the oracles that say what an API must
@@ -294,3 +295,43 @@ export const encode = (value: string) =>
 
 /** What a value encoded with encode() is once the server decodes it. */
 export const decoded = (value: string) => value.replace(/\p{Cs}/gu, '\ufffd');
+
+/** What the route check needs of an app: its OpenAPI document and its router. */
+export interface FuzzedApp {
+  swagger(): { paths?: Record<string, object | undefined> };
+  hasRoute(route: { method: 'GET'; url: string }): boolean;
+}
+
+/** Every route the app documents is in `routes` (so it is fuzzed), and every one of `routes` exists. */
+export function expectEveryRouteListed(app: FuzzedApp, routes: readonly string[]): void {
+  const documented = Object.entries(app.swagger().paths ?? {}).flatMap(([path, item]) =>
+    Object.keys(item ?? {}).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+  );
+  expect(routes).toEqual(expect.arrayContaining(documented));
+  for (const route of routes) {
+    const [method, url] = route.split(' ') as [string, string];
+    expect(app.hasRoute({ method: method as 'GET', url }), route).toBe(true);
+  }
+}
+
+/** A catch-all request as inject() options: its method and headers, and its body but for GET and HEAD. */
+export function anyRequestOptions<M extends (typeof METHODS)[number]>(
+  request: { method: M; contentType?: string; accept?: string; body: string },
+  url: string,
+) {
+  return {
+    method: request.method,
+    url,
+    headers: {
+      ...(request.contentType === undefined ? {} : { 'content-type': request.contentType }),
+      ...(request.accept === undefined ? {} : { accept: request.accept }),
+    },
+    ...(request.method === 'GET' || request.method === 'HEAD' ? {} : { payload: request.body }),
+  };
+}
+
+/** Only 2xx or 4xx: a hostile request never makes the app fail (5xx). */
+export function expectNoServerError(response: { statusCode: number; body: string }): void {
+  expect(response.statusCode, response.body.slice(0, 500)).toBeGreaterThanOrEqual(200);
+  expect(response.statusCode, response.body.slice(0, 500)).toBeLessThan(500);
+}
