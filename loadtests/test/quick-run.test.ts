@@ -186,7 +186,10 @@ describe(`a real --quick run (--target ${target})`, () => {
     // nothing else.
     for (const variant of ['kill a replica', 'freeze Redis', 'scale 3 → 2', 'restart every replica']) {
       const r = row('faults', variant);
-      expect(r.non2xx, variant).toBe(0);
+      const statuses = r.endpoints.map(
+        (e) => `${e.endpoint}: ${JSON.stringify({ ...e.non2xx, ...e.errors })}`,
+      );
+      expect(r.non2xx, `${variant} (${statuses.join('; ')})`).toBe(0);
       if (target === 'swarm') {
         const kinds = r.endpoints.flatMap((e) => Object.keys(e.errors));
         expect(

@@ -19,6 +19,22 @@ async function answersReady(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * The replica with the pid of its running process. Between a crash and its restart the pid is 0, and
+ * process.kill(0) would signal this whole process group: the runner itself.
+ */
+async function running(stack: LocalStack, instanceId: string): Promise<ReplicaInfo> {
+  const deadline = Date.now() + BACK_TIMEOUT_MS;
+  for (;;) {
+    const replica = stack.replicas('woody-api').find((r) => r.instanceId === instanceId);
+    if (!replica) throw new Error(`${instanceId} is no longer listed`);
+    if (replica.pid > 0) return replica;
+    if (Date.now() > deadline)
+      throw new Error(`${instanceId} has no running process after ${BACK_TIMEOUT_MS / 1000} s`);
+    await sleep(100);
+  }
+}
+
 /** Waits until the stack's supervisor has replaced this replica's process and the new one is ready. */
 async function restarted(stack: LocalStack, before: ReplicaInfo): Promise<void> {
   const deadline = Date.now() + BACK_TIMEOUT_MS;
@@ -58,7 +74,8 @@ async function servedThroughProxy(siteUrl: string, instanceId: string): Promise<
  * restart policy. The next one is stopped once the proxy sends requests to the previous one again.
  */
 async function restartOneByOne(stack: LocalStack): Promise<void> {
-  for (const replica of stack.replicas('woody-api')) {
+  for (const listed of stack.replicas('woody-api')) {
+    const replica = await running(stack, listed.instanceId);
     process.kill(replica.pid, 'SIGTERM');
     await restarted(stack, replica);
     await servedThroughProxy(stack.siteUrl, replica.instanceId);
@@ -69,8 +86,8 @@ async function injectFault(stack: LocalStack, fault: Fault): Promise<void> {
   switch (fault.kind) {
     case 'kill-replica': {
       // A crash: the supervisor restarts it after its backoff; meanwhile nginx finds it refusing.
-      const [victim] = stack.replicas('woody-api');
-      if (victim) process.kill(victim.pid, 'SIGKILL');
+      const [listed] = stack.replicas('woody-api');
+      if (listed) process.kill((await running(stack, listed.instanceId)).pid, 'SIGKILL');
       return;
     }
     case 'freeze-redis':
