@@ -6,6 +6,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { MovieConfig } from './config.js';
 import { movieMigrations } from './migrations.js';
 import { moviesPlugin } from './plugins/movies.js';
+import { movieWorkPlugin } from './plugins/work.js';
 import { helpPlugin } from './routes/help.js';
 import { movieRoutes } from './routes/movies.js';
 
@@ -38,6 +39,16 @@ export async function buildApp(config: MovieConfig, overrides: FastifyServerOpti
     migrations: movieMigrations,
   });
   await app.register(moviesPlugin, { cacheTtlMs: config.CACHE_TTL_MS });
-  await app.register(movieRoutes);
+  // One scope for the tutorial's routes, so the work hook costs them and nothing else (health, metrics, docs).
+  await app.register(async (api) => {
+    if (config.MOVIE_WORK_MS > 0) {
+      await api.register(movieWorkPlugin, {
+        workMs: config.MOVIE_WORK_MS,
+        concurrency: config.MOVIE_WORK_CONCURRENCY,
+        queueMax: config.MOVIE_WORK_QUEUE_MAX,
+      });
+    }
+    await api.register(movieRoutes);
+  });
   return app;
 }

@@ -16,6 +16,12 @@ export const movieConfigSchema = Type.Object({
   CACHE_ENABLED: Type.Boolean({ default: true }),
   CACHE_NAMESPACE: Type.String({ default: 'movie', pattern: '^[\\w.-]+$' }),
   CACHE_TTL_MS: Type.Integer({ minimum: 1, default: 30_000 }),
+  // Off by default. A per-request cost (a sleep, as the tutorial's Flask blocks for its work) behind a FIFO
+  // gate of MOVIE_WORK_CONCURRENCY slots: a replica that queues, so more replicas visibly raise throughput.
+  MOVIE_WORK_MS: milliseconds(0),
+  MOVIE_WORK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 10_000, default: 1 }),
+  // Requests that may wait for a work slot per replica; past it 503 with Retry-After at once.
+  MOVIE_WORK_QUEUE_MAX: Type.Integer({ minimum: 0, maximum: 100_000, default: 1000 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },

@@ -16,3 +16,9 @@ export { HttpError, notFound, conflict, serviceUnavailable } from './errors.js';
 export { openApiPlugin, type OpenApiOptions } from './openapi.js';
 export { readSecretFile } from './secret.js';
 export { apiValidator } from './validator.js';
+export {
+  registerWorkGateGauges,
+  WorkGate,
+  type WorkGateGaugeOptions,
+  type WorkGateOptions,
+} from './work-gate.js';

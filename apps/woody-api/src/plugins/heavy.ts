@@ -2,9 +2,7 @@ import { createHash, pbkdf2Sync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import pLimit, { type LimitFunction } from 'p-limit';
-import { Gauge } from 'prom-client';
-import { serviceUnavailable } from '@scale-lab/service';
+import { registerWorkGateGauges, WorkGate } from '@scale-lab/service';
 
 export interface HeavyOptions {
   mode: 'sleep' | 'cpu';
@@ -25,38 +23,34 @@ export interface HeavyResult {
 }
 
 /**
- * The deliberately slow work of the lab, behind a FIFO gate: with concurrency 1 one replica serves one
- * heavy computation at a time (the lab's single-threaded Flask), so only more replicas raise throughput.
+ * The deliberately slow work of the lab, behind the shared FIFO gate (WorkGate): with concurrency 1 one
+ * replica serves one heavy computation at a time (the lab's single-threaded Flask), so only more replicas
+ * raise throughput.
  */
 export class HeavyGate {
-  private readonly limit: LimitFunction;
+  private readonly gate: WorkGate;
 
   constructor(private readonly options: HeavyOptions) {
-    this.limit = pLimit(options.concurrency);
+    this.gate = new WorkGate({ name: 'heavy', concurrency: options.concurrency, queueMax: options.queueMax });
   }
 
   get active(): number {
-    return this.limit.activeCount;
+    return this.gate.active;
   }
 
   get waiting(): number {
-    return this.limit.pendingCount;
+    return this.gate.waiting;
   }
 
   /** Runs `work` when a slot is free, in arrival order. */
   run<T>(work: () => Promise<T>): Promise<T> {
-    return this.limit(work);
+    return this.gate.run(work);
   }
 
   /** Waits for a slot, then computes; a full queue refuses at once (503, Retry-After) rather than wait. */
   compute(name: string): Promise<HeavyResult> {
-    if (this.limit.activeCount >= this.options.concurrency && this.waiting >= this.options.queueMax) {
-      return Promise.reject(
-        serviceUnavailable(`heavy queue full: ${this.waiting} requests already wait on this replica`),
-      );
-    }
     const enqueued = performance.now();
-    return this.run(() => this.computeNow(name, enqueued));
+    return this.gate.admit(() => this.computeNow(name, enqueued));
   }
 
   /** Computes at once; only for callers that already hold a slot through run(). */
@@ -92,22 +86,7 @@ export const heavyPlugin = fp<HeavyOptions>(
   async (app: FastifyInstance, options) => {
     const gate = new HeavyGate(options);
     app.decorate('heavyGate', gate);
-    new Gauge({
-      name: 'heavy_queue_depth',
-      help: 'Heavy computations waiting for a free slot on this replica',
-      registers: [app.metrics],
-      collect() {
-        this.set(gate.waiting);
-      },
-    });
-    new Gauge({
-      name: 'heavy_active',
-      help: 'Heavy computations running on this replica',
-      registers: [app.metrics],
-      collect() {
-        this.set(gate.active);
-      },
-    });
+    registerWorkGateGauges(gate, { registry: app.metrics, prefix: 'heavy', what: 'Heavy computations' });
   },
   { name: 'woody-heavy', dependencies: ['scale-lab-metrics'] },
 );
