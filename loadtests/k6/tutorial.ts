@@ -9,16 +9,17 @@
 // and sets BASE_URL=http://proxy:8080, MOVIE_URL=http://proxy:8000, RESULTS_DIR=/results, STACK_MODE=compose.
 // -e WARMUP_SECONDS=0 skips the warm-up; the end-of-test line on stdout says what k6 could not measure.
 //
-// Variants (2 movie-api replicas, CACHE_ENABLED=false):
-//   "one replica" (default)  MOVIE_DIRECT_URL: one movie-api replica, bypassing nginx (port 3001)
-//   "load balancer"          MOVIE_URL: nginx's movie port, the tutorial's load balancer
+// Variants (4 movie-api replicas, CACHE_ENABLED=false; "queued": MOVIE_WORK_MS=10 MOVIE_WORK_CONCURRENCY=1):
+//   "trivial, one replica" (default)  MOVIE_DIRECT_URL: one movie-api replica, bypassing nginx (port 3001)
+//   "trivial, load balancer"          MOVIE_URL: nginx's movie port, the tutorial's load balancer
+//   "queued, one replica", "queued, load balancer": the same, on replicas that queue
 //
 //   mkdir -p results/k6
 //   k6 run -e MOVIE_DIRECT_URL=http://<replica>:3001 loadtests/k6/tutorial.ts
-//   k6 run -e MOVIE_URL=http://localhost:8000 -e VARIANT="load balancer" loadtests/k6/tutorial.ts
-//   CACHE_ENABLED=false docker compose up -d --scale movie-api=2
-//   docker compose --profile k6 run --rm k6 run -e VARIANT="load balancer" /loadtests/k6/tutorial.ts
-//   docker compose --profile k6 run --rm k6 run -e VARIANT="one replica" \
+//   k6 run -e MOVIE_URL=http://localhost:8000 -e VARIANT="trivial, load balancer" loadtests/k6/tutorial.ts
+//   CACHE_ENABLED=false MOVIE_WORK_MS=10 docker compose up -d --scale movie-api=4
+//   docker compose --profile k6 run --rm k6 run -e VARIANT="queued, load balancer" /loadtests/k6/tutorial.ts
+//   docker compose --profile k6 run --rm k6 run -e VARIANT="queued, one replica" \
 //     -e MOVIE_DIRECT_URL=http://<project>-movie-api-1:3001 /loadtests/k6/tutorial.ts   # docker compose ps
 
 import { tutorial } from '../scenarios/index.ts';

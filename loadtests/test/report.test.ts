@@ -166,6 +166,31 @@ describe('scenario definitions', () => {
   it('send the tutorial’s 500 requests at once', () => {
     expect(scenarios.find((s) => s.name === 'tutorial')!.model).toEqual({ kind: 'burst', requests: 500 });
   });
+
+  it('show both truths in the tutorial: a trivial and a queued movie-api, each on one replica and behind the load balancer', () => {
+    const tutorial = scenarios.find((s) => s.name === 'tutorial')!;
+    expect(tutorial.sections).toContain('scaling'); // speed-up: load balancer ÷ one replica, per group
+    for (const run of [forRun(tutorial, false), forRun(tutorial, true)]) {
+      expect(run.model.kind).toBe('burst');
+      expect(run.variants.map((v) => [v.group, v.target])).toEqual([
+        ['trivial', 'movie-direct'],
+        ['trivial', 'movie-lb'],
+        ['queued', 'movie-direct'],
+        ['queued', 'movie-lb'],
+      ]);
+      for (const variant of run.variants) {
+        expect(variant.movieReplicas, variant.name).toBe(4); // the tutorial's four
+        expect(variant.movieEnv?.CACHE_ENABLED, variant.name).toBe('false');
+        const workMs = Number(variant.movieEnv?.MOVIE_WORK_MS ?? 0);
+        if (variant.group === 'trivial') {
+          expect(workMs, variant.name).toBe(0);
+        } else {
+          expect(workMs, variant.name).toBeGreaterThan(0);
+          expect(variant.movieEnv?.MOVIE_WORK_CONCURRENCY, variant.name).toBe('1');
+        }
+      }
+    }
+  });
 });
 
 describe('request mix', () => {
