@@ -39,6 +39,10 @@ describe('scale-lab-local CLI', () => {
         String(busy),
         '--movie-port',
         String(await freePort()),
+        '--cdn-port',
+        String(await freePort()),
+        '--control-port',
+        String(await freePort()),
       ]);
       expect(await child.exited).toBe(1);
       expect(child.output().trim()).toBe(
@@ -56,10 +60,24 @@ describe('scale-lab-local CLI', () => {
     const unknown = runCli(['up', '--replicas', '3']);
     expect(await unknown.exited).toBe(1);
     expect(unknown.output()).toMatch(/^scale-lab: Unknown option '--replicas'/);
+    const bad: [string[], string][] = [
+      [['--assets', 'edge'], '--assets must be origin or cdn (got edge)'],
+      [['--control-port', '80a'], '--control-port must be a whole number (got 80a)'],
+      [['--cdn-port', '70000'], '--cdn-port must be a port from 1 to 65535 (got 70000)'],
+      [['--movie-work-ms', '1.5'], '--movie-work-ms must be a whole number (got 1.5)'],
+      [['--movie-concurrency', '0'], '--movie-concurrency must be a whole number from 1 (got 0)'],
+    ];
+    for (const [args, message] of bad) {
+      const child = runCli(['up', ...args]);
+      expect(await child.exited, args.join(' ')).toBe(1);
+      expect(child.output().trim()).toBe(`scale-lab: ${message}`);
+    }
   });
 
-  it('starts the stack, prints the URLs, and on SIGTERM stops every process and removes its data', async () => {
+  it('starts the stack with its control API and options, and on SIGTERM stops every process and removes its data', async () => {
     const sitePort = await freePort();
+    const cdnPort = await freePort();
+    const controlPort = await freePort();
     const child = runCli([
       'up',
       '--woody',
@@ -70,12 +88,38 @@ describe('scale-lab-local CLI', () => {
       String(sitePort),
       '--movie-port',
       String(await freePort()),
+      '--cdn-port',
+      String(cdnPort),
+      '--control-port',
+      String(controlPort),
+      '--assets',
+      'cdn',
+      '--movie-work-ms',
+      '7',
+      '--movie-concurrency',
+      '3',
     ]);
     await expect
       .poll(() => child.output(), { timeout: 90_000, interval: 250 })
       .toContain('Press Ctrl-C to stop.');
     expect(child.output()).toContain(`http://127.0.0.1:${sitePort}/api/ping`);
     expect((await fetch(`http://127.0.0.1:${sitePort}/api/ping`)).status).toBe(200);
+    const controlUrl = `http://127.0.0.1:${controlPort}`;
+    expect(child.output()).toMatch(
+      new RegExp(`control API \\(\\./scale-lab ctl\\)\\s+${controlUrl}/replicas`),
+    );
+    const { replicas } = (await (await fetch(`${controlUrl}/replicas`)).json()) as {
+      replicas: { service: string; pid: number }[];
+    };
+    expect(replicas.map((replica) => replica.service)).toEqual(['woody-api', 'woody-api', 'movie-api']);
+    // --assets cdn: the page names the cdn tier for its big image from the start.
+    const page = await (await fetch(`http://127.0.0.1:${sitePort}/`)).text();
+    expect(page).toMatch(
+      new RegExp(`src="http://127\\.0\\.0\\.1:${cdnPort}/assets/big-image\\.[0-9a-f]+\\.png"`),
+    );
+    // The movie options reach movie-api's environment as they are.
+    const movieEnv = readFileSync(`/proc/${replicas[2]!.pid}/environ`, 'utf8').split('\0');
+    expect(movieEnv).toEqual(expect.arrayContaining(['MOVIE_WORK_MS=7', 'MOVIE_WORK_CONCURRENCY=3']));
     const dir = /logs and data\s+(\S+)/.exec(child.output())![1]!;
     expect(existsSync(dir)).toBe(true);
     const { execFileSync } = await import('node:child_process');
@@ -90,5 +134,6 @@ describe('scale-lab-local CLI', () => {
     expect(child.output()).toContain('stopped, temporary data removed');
     expect(existsSync(dir)).toBe(false);
     await expect.poll(() => children.filter(isRunning), { timeout: 3000 }).toEqual([]);
+    await expect(fetch(`${controlUrl}/health`)).rejects.toThrow(); // the control API stopped with it
   }, 120_000);
 });
