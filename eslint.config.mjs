@@ -25,7 +25,13 @@ export default tseslint.config(
   {
     // Every package declares what its code imports: an image holds only its package's production
     // dependencies, so an import that resolves through the workspace root breaks only in the container.
-    files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts', 'infra/*/src/**/*.ts', 'loadtests/src/**/*.ts'],
+    files: [
+      'apps/*/src/**/*.ts',
+      'libs/*/src/**/*.ts',
+      'infra/*/src/**/*.ts',
+      'loadtests/src/**/*.ts',
+      'labs/src/**/*.ts',
+    ],
     plugins: { n },
     settings: { n: { tryExtensions: ['.ts', '.js', '.json'] } },
     rules: { 'n/no-extraneous-import': 'error' },

@@ -8,6 +8,7 @@ export default defineConfig({
       'libs/*/vitest.config.ts',
       'infra/*/vitest.config.ts',
       'loadtests/vitest.config.ts',
+      'labs/vitest.config.ts',
     ],
   },
 });
