@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { MissingBinaryError, PortBusyError } from '@scale-lab/local-services';
 import { assertSupportedNode } from '@scale-lab/service';
 import { scenarios as allScenarios } from '../scenarios/index.js';
+import { DEFAULT_LIVE_PORT, runFinished, startLiveFeed } from './live.js';
 import { compareReports } from './report/compare.js';
 import { buildReport, terminalSummary, writeReport, type Report } from './report/write.js';
 import { runScenarios } from './run.js';
@@ -15,8 +16,11 @@ assertSupportedNode();
 
 const USAGE = `usage:
   scale-lab-loadtests run [--quick] [--target local|compose|swarm] [--scenario NAME]... [--results DIR] [--reports DIR]
+                          [--live-port P]
       bring the stack up, run every scenario (or the named ones), write the results and the report;
-      compose and swarm run the images (npx nx run-many -t docker-build) under the name scale-lab-bench
+      compose and swarm run the images (npx nx run-many -t docker-build) under the name scale-lab-bench;
+      the progress is published on 127.0.0.1:P (default ${DEFAULT_LIVE_PORT}, 0: off): GET /events
+      (server-sent events) and GET /status
   scale-lab-loadtests compare A [B]
       A and B: a results directory, a report directory or a report.json. With one, print its summary;
       with two, compare them (before → after); a change within both runs' min–max spreads is "no difference"
@@ -70,8 +74,12 @@ async function run(args: string[]) {
       scenario: { type: 'string', multiple: true },
       results: { type: 'string' },
       reports: { type: 'string' },
+      'live-port': { type: 'string', default: String(DEFAULT_LIVE_PORT) },
     },
   });
+  const livePort = Number(values['live-port']);
+  if (!/^\d+$/.test(values['live-port']) || livePort > 65535)
+    fail(`--live-port ${values['live-port']} is not a port (allowed: 0 for no feed, or 1–65535)`, 2);
   const target = values.target as StackMode;
   if (!STACK_MODES.includes(target))
     fail(`unknown --target ${values.target} (known: ${STACK_MODES.join(', ')})\n${USAGE}`, 2);
@@ -93,15 +101,24 @@ async function run(args: string[]) {
   });
   process.once('SIGTERM', () => controller.abort());
   const started = Date.now();
-  const results = await runScenarios({
-    scenarios: selected,
-    quick: values.quick,
-    target,
-    resultsDir,
-    log: (line) => process.stderr.write(`[scale-lab] ${line}\n`),
-    signal: controller.signal,
-  });
-  const report = await writeReport(results, reportDir);
+  const log = (line: string) => process.stderr.write(`[scale-lab] ${line}\n`);
+  const live = await startLiveFeed({ port: livePort, log });
+  let report: Report;
+  try {
+    const results = await runScenarios({
+      scenarios: selected,
+      quick: values.quick,
+      target,
+      resultsDir,
+      log,
+      signal: controller.signal,
+      publish: (event) => live.publish(event),
+    });
+    report = await writeReport(results, reportDir);
+    live.publish(runFinished(join(reportDir, 'report.html')));
+  } finally {
+    await live.close();
+  }
   process.stdout.write(`\n${terminalSummary(report.rows)}\n\n`);
   process.stdout.write(
     `measured in ${Math.round((Date.now() - started) / 1000)} s; results: ${resultsDir}\nreport: ${join(reportDir, 'report.html')} (also report.md, report.json)\n`,

@@ -4,6 +4,7 @@ import { createCache, type Cache } from '@scale-lab/cache';
 import { SingleBar } from 'cli-progress';
 import { forRun, type Scenario, type Variant } from '../scenarios/index.js';
 import { fingerprint } from './fingerprint.js';
+import type { LiveEvent } from './live.js';
 import { runClosed } from './load.js';
 import {
   concurrencyOf,
@@ -17,6 +18,7 @@ import {
 import { startReferenceServers, type ReferenceServers } from './reference.js';
 import type { Ceiling, Fingerprint, RepeatResult, ScenarioResult, VariantResult } from './schema.js';
 import { spread } from './stats.js';
+import { watchSeconds } from './tally.js';
 import { startBenchStack, type BenchStack, type ServiceName, type StackMode } from './stacks/index.js';
 import { targetOf, type LoadTarget } from './targets.js';
 
@@ -30,6 +32,8 @@ export interface RunOptions {
   log: (line: string) => void;
   /** Set when the run should stop early (Ctrl-C). */
   signal?: AbortSignal;
+  /** Where the run's progress goes while it runs (the live feed): the run, each repeat, each second. */
+  publish?: (event: LiveEvent) => void;
 }
 
 // The bench measures capacity, not the protections that refuse work past it: no write limit (no scenario
@@ -49,6 +53,7 @@ interface RunContext {
   /** Which replicas and environment each service runs now (replicas are replaced when the env changes). */
   applied: Map<ServiceName, string>;
   counter: { n: number };
+  publish: (event: LiveEvent) => void;
 }
 
 function environmentOf(variant: Variant, service: ServiceName): Record<string, string> {
@@ -121,6 +126,27 @@ async function prepareVariant(
   return target;
 }
 
+/**
+ * One repeat, published as it runs: that it starts, then each second of its load as it closes (the tally
+ * reports them from a 1 s timer; nothing is added per request).
+ */
+async function measurePublished(
+  context: RunContext,
+  scenario: Scenario,
+  variant: Variant,
+  target: LoadTarget,
+  repeat: number,
+): Promise<RepeatResult> {
+  const where = { scenario: scenario.name, variant: variant.name, repeat };
+  context.publish({ type: 'variant', ...where, repeats: scenario.repeats });
+  const stop = watchSeconds((second) => context.publish({ type: 'second', ...where, ...second }));
+  try {
+    return await measureOnce(context, scenario, variant, target);
+  } finally {
+    stop();
+  }
+}
+
 /** One repeat; a fault leaves the stack changed, so the variant is applied again before the next measurement. */
 async function measureOnce(
   context: RunContext,
@@ -156,7 +182,7 @@ async function measureVariant(
     // After a fault: the variant's replicas again, warmed up like the first time.
     if (repeats.length > 0 && variant.fault)
       target = await prepareVariant(context, scenario, variant, progress);
-    const repeat = await measureOnce(context, scenario, variant, target);
+    const repeat = await measurePublished(context, scenario, variant, target, repeats.length + 1);
     repeats.push(repeat);
     progress(`${variant.name}: ${Math.round(repeat.requestsPerSecond)} req/s`, true);
   }
@@ -217,6 +243,13 @@ async function measureScenario(
 /** The main job's measuring part: the ceiling, then every scenario, every variant, on one stack. */
 export async function runScenarios(options: RunOptions): Promise<ScenarioResult[]> {
   const startedAt = new Date();
+  const publish = options.publish ?? (() => undefined);
+  publish({
+    type: 'run-started',
+    target: options.target ?? 'local',
+    quick: options.quick,
+    scenarios: options.scenarios.map((scenario) => scenario.name),
+  });
   // The lab's 300 kB/s per connection on static files; quick runs use 4 MB/s so the 6 MB image takes 1.5 s, not 20.
   const staticRateLimit = options.quick ? '4m' : '300k';
   const references = await startReferenceServers({ log: options.log });
@@ -240,6 +273,7 @@ export async function runScenarios(options: RunOptions): Promise<ScenarioResult[
       signal: options.signal,
       applied: new Map(),
       counter: { n: 0 },
+      publish,
     };
     await mkdir(options.resultsDir, { recursive: true });
     const print: Fingerprint = await fingerprint(stack.mode, startedAt, await stack.versions());

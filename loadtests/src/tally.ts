@@ -44,6 +44,42 @@ interface Second {
   /** Answers outside 2xx: a fault's failures are errors and these. */
   non2xx: number;
   errors: number;
+  /** Answers per X-Instance value in this second; only kept while someone watches the seconds live. */
+  perInstance?: Record<string, number>;
+}
+
+/** One second of a repeat as it closes, for the live feed: every endpoint together, p50 and p99 in ms. */
+export interface LiveSecond {
+  second: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  perInstance: Record<string, number>;
+}
+
+interface SecondsWatch {
+  listener: (second: LiveSecond) => void;
+  active: boolean;
+}
+
+/** Who watches the seconds of the tallies made now (one repeat is measured at a time). */
+let currentWatch: SecondsWatch | undefined;
+
+/**
+ * Has every Tally made from now on report each second to `listener` once it is over (from a 1 s timer,
+ * so a stall shows as seconds with nothing in them), and the last ones when its result is taken. The
+ * load models make their own tallies; this reaches them without a parameter through every model. Returns
+ * the function that stops it, for tallies already made too.
+ */
+export function watchSeconds(listener: (second: LiveSecond) => void): () => void {
+  const current: SecondsWatch = { listener, active: true };
+  currentWatch = current;
+  return () => {
+    current.active = false;
+    if (currentWatch === current) currentWatch = undefined;
+  };
 }
 
 /**
@@ -59,8 +95,15 @@ export class Tally {
   private readonly startCpu = process.cpuUsage();
   private non2xx = 0;
   private errors = 0;
+  private readonly watch = currentWatch;
+  /** Seconds already reported to the watch. */
+  private reported = 0;
+  private readonly timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly startedAt = performance.now()) {}
+  constructor(readonly startedAt = performance.now()) {
+    // Once a second, never per request: the generator shares its CPU with the stack it measures.
+    if (this.watch) this.timer = setInterval(() => this.reportSeconds(performance.now()), 1000).unref();
+  }
 
   answered(
     endpoint: string,
@@ -77,6 +120,7 @@ export class Tally {
     increment(this.perInstance, headers.instance ?? '(none)');
     increment(this.perCacheStatus, headers.cache ?? 'none');
     const second = this.second(at);
+    if (second.perInstance) increment(second.perInstance, headers.instance ?? '(none)');
     if (status < 200 || status > 299) {
       this.non2xx++;
       second.non2xx++;
@@ -99,6 +143,8 @@ export class Tally {
   /** The repeat's result; throughput over `durationSeconds` (default: since the tally started). */
   result(durationSeconds = (performance.now() - this.startedAt) / 1000): RepeatResult {
     const used = process.cpuUsage(this.startCpu);
+    this.reportSeconds(Number.POSITIVE_INFINITY);
+    clearInterval(this.timer);
     return {
       requests: this.overall.count,
       non2xx: this.non2xx,
@@ -123,8 +169,17 @@ export class Tally {
   private second(at: number): Second {
     const index = Math.max(0, Math.floor((at - this.startedAt) / 1000));
     for (let i = this.seconds.length; i <= index; i++)
-      this.seconds.push({ latencies: new Map(), non2xx: 0, errors: 0 });
+      this.seconds.push({ latencies: new Map(), non2xx: 0, errors: 0, perInstance: this.watch && {} });
     return this.seconds[index]!;
+  }
+
+  /** Reports the seconds over by `now` (all that have answers, at Infinity) that were not reported yet. */
+  private reportSeconds(now: number): void {
+    if (!this.watch?.active) return clearInterval(this.timer);
+    // A second in which nothing completed is reported empty (a stall) but not added to the timeline.
+    const until = Number.isFinite(now) ? Math.floor((now - this.startedAt) / 1000) : this.seconds.length;
+    for (; this.reported < until; this.reported++)
+      this.watch.listener(liveSecond(this.reported, this.seconds[this.reported] ?? EMPTY_SECOND));
   }
 
   private timeline(): TimelineSecond[] {
@@ -139,4 +194,20 @@ export class Tally {
       return { second, requests, non2xx, errors, latency };
     });
   }
+}
+
+const EMPTY_SECOND: Second = { latencies: new Map(), non2xx: 0, errors: 0 };
+
+/** A second's figures with every endpoint together (the report keeps them apart; a live view shows one line). */
+function liveSecond(index: number, { latencies, non2xx, errors, perInstance }: Second): LiveSecond {
+  const all = [...latencies.values()].flat().sort((a, b) => a - b);
+  return {
+    second: index,
+    requests: all.length,
+    non2xx,
+    errors,
+    p50: percentile(all, 50) ?? 0,
+    p99: percentile(all, 99) ?? 0,
+    perInstance: { ...perInstance },
+  };
 }
