@@ -79,6 +79,27 @@ describe('the built front (apps/front/dist, from `nx run @scale-lab/front:build`
     expect(html).not.toMatch(/https?:\/\//); // nothing from the internet: labs run offline
   });
 
+  it('vendors the chart library, and every module import of the dashboard resolves to a file in dist', () => {
+    const html = readFileSync(`${dist}index.html`, 'utf8');
+    expect(assetsOf(html)).toEqual(
+      expect.arrayContaining(['/vendor/uPlot.min.css', '/dashboard/dashboard.js', '/favicon.svg']),
+    );
+    expect(readFileSync(`${dist}vendor/uPlot.esm.js`, 'utf8')).toMatch(/export\s*\{[^}]*as default/);
+    expect(existsSync(`${dist}vendor/uPlot.LICENSE`)).toBe(true);
+    const modules = readdirSync(`${dist}dashboard`).filter((file) => file.endsWith('.js'));
+    expect(modules).toEqual(expect.arrayContaining(['dashboard.js', 'stats.js', 'charts.js']));
+    const imports = modules.flatMap((file) =>
+      [...readFileSync(`${dist}dashboard/${file}`, 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map(
+        (match) => new URL(match[1]!, `file:///dashboard/${file}`).pathname,
+      ),
+    );
+    expect(imports).toContain('/vendor/uPlot.esm.js');
+    for (const path of imports) expect(existsSync(`${dist}${path.slice(1)}`), path).toBe(true);
+    // Nothing from the internet in the page's own code either (uPlot's SVG namespace is no request).
+    for (const file of ['app.js', ...modules.map((module) => `dashboard/${module}`)])
+      expect(readFileSync(`${dist}${file}`, 'utf8'), file).not.toMatch(/https?:\/\//);
+  });
+
   it('has no inline script, style or event handler, so it runs under a CSP without unsafe-inline', () => {
     expect(
       inlineCodeOf('<p onclick="x()" style="a">a</p><script>run()</script><style>p{}</style>'),

@@ -27,6 +27,8 @@ export function frontImage(settings: {
       FRONT_ROOT,
       CDN_BASE_URL: settings.cdnBaseUrl,
       STATIC_RATE_LIMIT: settings.staticRateLimit,
+      // Where the dashboard's run viewer follows `./scale-lab run` (the image's default; env as in Docker).
+      RUN_EVENTS_URL: process.env.RUN_EVENTS_URL ?? 'http://127.0.0.1:8098',
     },
     ports: [settings.port],
   };
