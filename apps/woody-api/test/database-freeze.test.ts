@@ -72,4 +72,35 @@ describe('database frozen (SIGSTOP: a stalled database, not a refused one)', () 
     expect((await app.inject({ url: '/api/misc/time' })).statusCode).toBe(200);
     await app.close();
   });
+
+  it('validates an order whose validation met the frozen database, once its lease runs out', async () => {
+    mariadb = await startMariaDb();
+    const app = await buildTestApp({
+      MYSQL_URL: await mariadb.createDatabase('woody_frozen_order'),
+      DB_TIMEOUT_MS: String(DB_TIMEOUT_MS),
+      HEAVY_MS: '500',
+      ORDER_LEASE_MS: '1000',
+      ORDER_RECOVERY_INTERVAL_MS: '200',
+    });
+    try {
+      const placed = await app.inject({ method: 'POST', url: '/api/orders', payload: { product: 'Yoyo' } });
+      expect(placed.statusCode).toBe(202);
+      const { id } = placed.json() as { id: number };
+      // Frozen while the heavy work runs: the validation's next database call times out and it gives up.
+      await expect.poll(() => app.heavyGate.active, { timeout: 5000, interval: 10 }).toBe(1);
+      await mariadb.freeze();
+      try {
+        await expect.poll(() => app.heavyGate.active, { timeout: 5000, interval: 10 }).toBe(0);
+      } finally {
+        mariadb.thaw();
+      }
+      // The order kept this replica's claim; it must not renew it for ever, so the recovery takes it up.
+      await expect
+        .poll(async () => (await app.orderService.find(id))?.status, { timeout: 15_000, interval: 100 })
+        .toBe('validated');
+      expect((await app.orderService.find(id))?.attempts).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+    }
+  }, 30_000);
 });

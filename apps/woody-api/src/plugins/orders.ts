@@ -53,11 +53,13 @@ export interface OrderServiceOptions {
  */
 export class OrderService {
   private readonly inFlight = new Set<Promise<void>>();
+  /** The orders this process is validating or has queued: the only leases it renews. */
+  private readonly held = new Set<number>();
   private recoveryTimer: NodeJS.Timeout | undefined;
   private renewalTimer: NodeJS.Timeout | undefined;
   private closing = false;
-  // Per process, not per instance id: a replica restarted under the same name must not renew the leases
-  // its dead predecessor held, or nobody would ever recover those orders.
+  // Per process, not per instance id: a replica restarted under the same name must not take the claims of
+  // its dead predecessor for its own.
   private readonly claimPrefix = `${randomUUID()}:`;
 
   constructor(
@@ -115,12 +117,18 @@ export class OrderService {
     return rows.length;
   }
 
-  /** Extends the lease of every order this process holds: queued work must not look abandoned. */
+  /**
+   * Extends the lease of every order this process holds: queued work must not look abandoned. Only the
+   * ones it still works on: an order whose validation failed (its database call timed out) keeps this
+   * process's claim, and renewing it would keep it from every replica's recovery for ever.
+   */
   async renewLeases(): Promise<void> {
+    if (this.held.size === 0) return;
+    const ids = [...this.held];
     await this.db.execute(
       `UPDATE product_order SET lease_until = NOW(3) + INTERVAL ? MICROSECOND
-       WHERE status = 'pending' AND claimed_by LIKE ?`,
-      [this.options.leaseMs * 1000, `${this.claimPrefix}%`],
+       WHERE status = 'pending' AND claimed_by LIKE ? AND id IN (${ids.map(() => '?').join(', ')})`,
+      [this.options.leaseMs * 1000, `${this.claimPrefix}%`, ...ids],
     );
   }
 
@@ -155,6 +163,7 @@ export class OrderService {
   }
 
   private async validate(id: number, claim: string): Promise<void> {
+    this.held.add(id);
     try {
       await this.heavyGate.run(async () => {
         if (this.closing) {
@@ -183,6 +192,8 @@ export class OrderService {
     } catch (error) {
       // The order stays pending; its lease expires and a replica (maybe this one) retries it.
       this.log.warn({ order: id, err: (error as Error).message }, 'order validation failed, will be retried');
+    } finally {
+      this.held.delete(id);
     }
   }
 
