@@ -28,6 +28,7 @@ async function startFront(name: string, port: number, cdnBaseUrl: string): Promi
       FRONT_ROOT: site,
       CDN_BASE_URL: cdnBaseUrl,
       STATIC_RATE_LIMIT: '0',
+      RUN_EVENTS_URL: 'http://127.0.0.1:8098',
     },
     upstreams: {},
     ports: [port],
@@ -72,7 +73,7 @@ describe('the front’s response headers', () => {
       const response = await get(path);
       expect(response.status, path).toBe(status);
       expect(policy(response), path).toMatch(
-        /^default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'( \S+)?; connect-src 'self'; object-src 'none'; /,
+        /^default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'( \S+)?; connect-src 'self'( \S+){0,2}; object-src 'none'; /,
       );
       expect(policy(response), path).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
       expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
@@ -82,6 +83,10 @@ describe('the front’s response headers', () => {
 
   it('lets the page take images from the CDN base URL, anywhere under it', async () => {
     expect(policy(await get('/'))).toContain(`img-src 'self' ${CDN}/;`);
+  });
+
+  it('lets the dashboard fetch from the CDN origin and follow the run feed, nothing else', async () => {
+    expect(policy(await get('/'))).toContain(`connect-src 'self' ${CDN} http://127.0.0.1:8098;`);
   });
 
   it('keeps each path its Cache-Control: the page revalidated, hashed assets forever', async () => {

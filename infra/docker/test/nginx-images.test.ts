@@ -158,7 +158,8 @@ beforeAll(async () => {
   writeFileSync(join(site, ASSET), Buffer.alloc(ASSET_BYTES, 7));
 
   front = await startImage('front', 'apps/front/nginx.conf.template', ports.front, {
-    TEMPLATE_VARS: 'FRONT_PORT FRONT_ROOT CDN_BASE_URL STATIC_RATE_LIMIT',
+    TEMPLATE_VARS: 'FRONT_PORT FRONT_ROOT CDN_BASE_URL STATIC_RATE_LIMIT RUN_EVENTS_URL',
+    RUN_EVENTS_URL: 'http://127.0.0.1:8098',
     FRONT_PORT: String(ports.front),
     FRONT_ROOT: site,
     CDN_BASE_URL: 'http://cdn.example:8081',
@@ -289,7 +290,8 @@ describe('entrypoint and watcher', () => {
 
   it('refuses a value that would break the config, naming the variable', async () => {
     const child = runImage('front-bad', 'apps/front/nginx.conf.template', {
-      TEMPLATE_VARS: 'FRONT_PORT FRONT_ROOT CDN_BASE_URL STATIC_RATE_LIMIT',
+      TEMPLATE_VARS: 'FRONT_PORT FRONT_ROOT CDN_BASE_URL STATIC_RATE_LIMIT RUN_EVENTS_URL',
+      RUN_EVENTS_URL: 'http://127.0.0.1:8098',
       FRONT_PORT: '1',
       FRONT_ROOT: '/nowhere',
       CDN_BASE_URL: '',
