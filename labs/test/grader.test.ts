@@ -210,7 +210,7 @@ describe('./scale-lab check against the local stack', () => {
       /^PASS .* 6\/6 reads after it/,
     );
     expect(line(after.output, 'big image through the cdn')).toMatch(
-      /^PASS .*then X-Cache HIT in [\d.]+ s; the origin serves/,
+      /^PASS .*warm-up MISS [\d.]+ s \(the origin's time for it\), then X-Cache HIT in [\d.]+ s, \d+× faster/,
     );
     expect(after.code).toBe(0);
     const report = JSON.parse(await readFile(json, 'utf8')) as LabReport;
