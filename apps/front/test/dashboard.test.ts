@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
-import { createServer, type Server, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@scale-lab/local-services';
+import { startLiveFeed, type LiveFeed } from '@scale-lab/loadtests/live';
 import { startLocalStack, type LocalStack } from '@scale-lab/local-stack';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,51 +17,6 @@ if (!available)
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const README_SCREENSHOT = fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
 
-/**
- * A stand-in for `./scale-lab run`'s progress feed (a test double of loadtests/src/live.ts, which another
- * package ships): real server-sent events over node:http at /events, with CORS open and, for a client that
- * connects mid-run, a first `snapshot` event of what was published so far, as the runner does. The test
- * decides when each event goes out.
- */
-class FakeRunFeed {
-  private readonly clients = new Set<ServerResponse>();
-  private readonly published: unknown[] = [];
-  readonly server: Server = createServer((request, response) => {
-    if (request.url !== '/events') {
-      response.writeHead(404, { 'access-control-allow-origin': '*' }).end();
-      return;
-    }
-    response.writeHead(200, {
-      'access-control-allow-origin': '*',
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-    });
-    response.write(`data: ${JSON.stringify({ type: 'snapshot', last: this.published })}\n\n`);
-    this.clients.add(response);
-    request.on('close', () => this.clients.delete(response));
-  });
-
-  get connections(): number {
-    return this.clients.size;
-  }
-
-  send(event: unknown): void {
-    this.published.push(event);
-    for (const client of this.clients) client.write(`data: ${JSON.stringify(event)}\n\n`);
-  }
-
-  async listen(port: number): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${port}`;
-  }
-
-  async close(): Promise<void> {
-    for (const client of this.clients) client.end();
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
-
 describe.skipIf(!available)(
   'the live dashboard in a real browser, on the local stack with 3 woody replicas',
   () => {
@@ -69,12 +24,14 @@ describe.skipIf(!available)(
     let browser: Browser;
     let page: Page;
     let feedUrl: string;
-    const feed = new FakeRunFeed();
+    // The runner's own progress feed (what `./scale-lab run` serves), the test deciding what it publishes.
+    let feed: LiveFeed;
     const consoleErrors: string[] = [];
 
     beforeAll(async () => {
       mkdirSync(ARTIFACTS, { recursive: true });
-      feedUrl = await feed.listen(await freePort());
+      feed = await startLiveFeed({ port: await freePort(), log: () => undefined });
+      feedUrl = feed.url!;
       const cdnPort = await freePort();
       // The front's RUN_EVENTS_URL (its CSP and the run viewer's default), from the environment as in Docker.
       const previous = process.env.RUN_EVENTS_URL;
@@ -117,7 +74,7 @@ describe.skipIf(!available)(
     afterAll(async () => {
       await browser?.close();
       await stack?.stop();
-      await feed.close();
+      await feed?.close();
     }, 60_000);
 
     /** The rows of a chart's figures table, oldest second first: { column name: number }. */
@@ -211,44 +168,46 @@ describe.skipIf(!available)(
       await screenshot('1b-charts');
     }, 60_000);
 
-    it('marks a replica gone within 5 s of its end, and the load goes on without a failed request', async () => {
+    it('marks a killed replica gone within 5 s, and the load goes on without a failed request', async () => {
       await startLoad('time', 50, 60);
+      const answered = async () =>
+        Number(/^(\d+) answers/.exec((await page.locator('#load-totals').textContent()) ?? '')?.[1]);
+      const stateOf = async (instance: string) =>
+        (await tiles()).find((tile) => tile.instance === instance)?.state;
       try {
         await expect
           .poll(async () => (await tiles()).filter((tile) => tile.state === 'live').length, { timeout: 5000 })
           .toBe(3);
-        // A replica that stays dead: scaled away (as `docker service scale` does), woody-3 stops. (A SIGKILLed
-        // replica is restarted by the stack's supervisor under the same name within a second: see below.)
-        await stack.scale('woody-api', 2);
-        const removedAt = Date.now();
-        await expect
-          .poll(async () => (await tiles()).find((tile) => tile.instance === 'woody-3')?.state, {
-            timeout: 5000,
-          })
-          .toBe('gone');
+        // A crash: SIGKILL to woody-1 mid-load. The proxy retries its requests on the others, so none fails,
+        // and sets it aside for its fail_timeout (5 s): silent that long, its tile turns gone. The stack's
+        // supervisor restarts it under the same name, so the tile comes back live afterwards.
+        const beforeKill = await answered();
+        const victim = stack.replicas('woody-api').find((replica) => replica.instanceId === 'woody-1')!;
+        process.kill(victim.pid, 'SIGKILL');
+        const killedAt = Date.now();
+        await expect.poll(() => stateOf('woody-1'), { timeout: 5000, interval: 100 }).toBe('gone');
         console.log(
-          `[front] woody-3's tile marked gone ${((Date.now() - removedAt) / 1000).toFixed(1)} s after it was scaled away`,
+          `[front] woody-1's tile marked gone ${((Date.now() - killedAt) / 1000).toFixed(1)} s after SIGKILL`,
         );
-        await expect.poll(() => page.locator('#replica-news').textContent()).toContain('woody-3 gone');
+        await expect.poll(() => page.locator('#replica-news').textContent()).toContain('woody-1 gone');
+        await page.locator('#replicas-title').scrollIntoViewIfNeeded();
+        await screenshot('2-replica-gone');
+        await expect.poll(() => stateOf('woody-1'), { timeout: 20_000 }).toBe('live');
+        expect(await answered()).toBeGreaterThan(beforeKill + 150);
+        // A replica that stays dead: scaled away (as `docker service scale` does), woody-3 stops for good.
+        await stack.scale('woody-api', 2);
+        await expect.poll(() => stateOf('woody-3'), { timeout: 5000, interval: 100 }).toBe('gone');
         await expect
           .poll(async () =>
             (await tiles()).filter((tile) => tile.state === 'live').map((tile) => tile.instance),
           )
           .toEqual(['woody-1', 'woody-2']);
-        await page.locator('#replicas-title').scrollIntoViewIfNeeded();
-        await screenshot('2-replica-gone');
-        // A crash: SIGKILL to woody-1 mid-load. The proxy retries its requests on woody-2, so none fails.
-        const answered = async () =>
-          Number(/^(\d+) answers/.exec((await page.locator('#load-totals').textContent()) ?? '')?.[1]);
-        const beforeKill = await answered();
-        process.kill(stack.replicas('woody-api')[0]!.pid, 'SIGKILL');
-        await expect.poll(answered, { timeout: 10_000 }).toBeGreaterThan(beforeKill + 150);
       } finally {
         await page.getByRole('button', { name: 'Stop load' }).click();
       }
       expect(await loadStopped(15_000)).toMatch(/^Stopped: \d+ answers, 0 failed\.$/);
       expect(Object.keys((await figures('#chart-errors'))[0] ?? {})).toEqual([]);
-    }, 60_000);
+    }, 90_000);
 
     it('shows the heavy endpoint MISS then HIT on the cache chart', async () => {
       await startLoad('heavy', 10, 4, `cache-${Date.now()}`);
@@ -295,17 +254,17 @@ describe.skipIf(!available)(
     it('follows a run from its progress feed, joined mid-run, and links the report at the end', async () => {
       expect(await page.getByLabel('progress feed').inputValue()).toBe(feedUrl);
       // The run started before the page connected: the feed's first event, a snapshot, says where it is.
-      feed.send({ type: 'run-started', target: 'local', quick: true, scenarios: ['baseline', 'faults'] });
-      feed.send({ type: 'variant', scenario: 'baseline', variant: 'time @ 100/s', repeat: 1, repeats: 2 });
+      feed.publish({ type: 'run-started', target: 'local', quick: true, scenarios: ['baseline', 'faults'] });
+      feed.publish({ type: 'variant', scenario: 'baseline', variant: 'time @ 100/s', repeat: 1, repeats: 2 });
       const where = () => page.locator('#run-where').textContent();
       await page.getByRole('button', { name: 'Connect' }).click();
-      await expect.poll(() => feed.connections).toBe(1);
+      await expect.poll(() => feed.clients).toBe(1);
       await expect
         .poll(() => page.locator('#run-state').textContent())
         .toBe(`following the run at ${feedUrl}`);
       await expect.poll(where).toBe('baseline · time @ 100/s · repeat 1 of 2');
       for (let second = 1; second <= 3; second += 1) {
-        feed.send({
+        feed.publish({
           type: 'second',
           scenario: 'baseline',
           variant: 'time @ 100/s',
@@ -321,7 +280,7 @@ describe.skipIf(!available)(
         await expect.poll(where).toBe(`baseline · time @ 100/s · repeat 1 · second ${second}`);
       }
       expect((await figures('#run-chart')).map((row) => row['requests/s'])).toEqual([100, 200, 300]);
-      feed.send({
+      feed.publish({
         type: 'run-finished',
         report: '/tmp/scale-lab/report.html',
         url: 'file:///tmp/scale-lab/report.html',
@@ -332,7 +291,7 @@ describe.skipIf(!available)(
       );
       expect(await page.locator('#run-report a').textContent()).toBe('/tmp/scale-lab/report.html');
       // The run is over: the viewer lets go of the feed (the runner closes it) and offers to connect again.
-      await expect.poll(() => feed.connections).toBe(0);
+      await expect.poll(() => feed.clients).toBe(0);
       expect(await page.getByRole('button', { name: 'Connect' }).getAttribute('aria-pressed')).toBe('false');
       await page.locator('#run-title').scrollIntoViewIfNeeded();
       await screenshot('5-run-viewer');
