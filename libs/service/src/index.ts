@@ -12,7 +12,7 @@ export {
   type ListenOptions,
   type ServerTuning,
 } from './server.js';
-export { HttpError, notFound, conflict, serviceUnavailable } from './errors.js';
+export { ErrorSchema, HttpError, notFound, conflict, serviceUnavailable } from './errors.js';
 export { openApiPlugin, type OpenApiOptions } from './openapi.js';
 export { readSecretFile } from './secret.js';
 export { apiValidator } from './validator.js';

@@ -1,5 +1,5 @@
 import { setCacheHeaders } from '@scale-lab/cache';
-import { apiValidator, conflict, HttpError, notFound } from '@scale-lab/service';
+import { apiValidator, conflict, ErrorSchema, HttpError, notFound } from '@scale-lab/service';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 
@@ -15,12 +15,6 @@ const MovieSchema = Type.Object({
   title: Type.String(),
   director: Type.String(),
   rating: Type.Number(),
-});
-const ErrorSchema = Type.Object({
-  statusCode: Type.Integer(),
-  error: Type.String(),
-  message: Type.String(),
-  code: Type.Optional(Type.String()),
 });
 const IdParams = Type.Object({ id: MovieId });
 

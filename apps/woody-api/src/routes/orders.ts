@@ -1,9 +1,9 @@
-import { apiValidator, notFound } from '@scale-lab/service';
+import { apiValidator, ErrorSchema, notFound } from '@scale-lab/service';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Order } from '../plugins/orders.js';
 import { wantsJson } from './negotiation.js';
-import { ErrorSchema, Id, IdParams, OrderSchema, PrintableName } from './schemas.js';
+import { Id, IdParams, OrderSchema, PrintableName } from './schemas.js';
 import { limitedWrite } from '../plugins/write-rate-limit.js';
 
 const describe = (order: Order) =>

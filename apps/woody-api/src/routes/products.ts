@@ -1,10 +1,10 @@
 import { setCacheHeaders } from '@scale-lab/cache';
-import { apiValidator, notFound } from '@scale-lab/service';
+import { apiValidator, ErrorSchema, notFound } from '@scale-lab/service';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { limitedWhen, limitedWrite } from '../plugins/write-rate-limit.js';
 import { wantsJson } from './negotiation.js';
-import { ErrorSchema, IdParams, PrintableName, ProductSchema } from './schemas.js';
+import { IdParams, PrintableName, ProductSchema } from './schemas.js';
 
 /** Product ids are INT UNSIGNED: no page lies past 2^32 − 1, and the OFFSET stays an exact integer. */
 const MAX_PAGE = 2 ** 32 - 1;

@@ -19,13 +19,6 @@ export const OrderSchema = Type.Object({
   updatedAt: Type.String(),
 });
 
-export const ErrorSchema = Type.Object({
-  statusCode: Type.Integer(),
-  error: Type.String(),
-  message: Type.String(),
-  code: Type.Optional(Type.String()),
-});
-
 /**
  * A row id: a JavaScript number is exact only up to 2^53 − 1, and past it "99999999999999999999999" would
  * become 1e+23 and look up another id than the one asked for.

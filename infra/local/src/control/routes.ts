@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { apiValidator } from '@scale-lab/service';
+import { apiValidator, ErrorSchema } from '@scale-lab/service';
 import { Type } from 'typebox';
 import type { StackControl } from './stack-control.js';
 
@@ -11,12 +11,6 @@ const ReplicaSchema = Type.Object({
   instanceId: Type.String(),
   url: Type.String(),
   pid: Type.Integer(),
-});
-const ErrorSchema = Type.Object({
-  statusCode: Type.Integer(),
-  error: Type.String(),
-  message: Type.String(),
-  code: Type.Optional(Type.String()),
 });
 
 export interface ControlRoutesOptions {
